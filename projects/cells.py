@@ -21,6 +21,11 @@ def split_numbered(text: str) -> list[str] | None:
     return lines
 
 
+def strip_item_number(text: str) -> str:
+    """`1.促进就业≥1500人；` → `促进就业≥1500人；` (the list number is no value)."""
+    return _NUMBERED.sub("", text, count=1).strip()
+
+
 def pair_numbered(target: str, actual: str) -> list[tuple[str, str]]:
     """Split a 年度指标内容 / 完成情况 pair into indicators where the list is clean.
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from departments.models import Department
+from projects.cells import strip_item_number
 from projects.indicator_codes import CodedIndicator, parse_coded_indicators
 from projects.models import (
     BudgetProject,
@@ -42,11 +43,11 @@ def indicator_apply_parsing(indicator: Indicator) -> None:
     Also reads a number out of the completion text when it has one, so a
     quantitative indicator can be scored.
     """
-    target = calc.parse_indicator_value(indicator.annual_value or "")
+    target = calc.parse_indicator_value(strip_item_number(indicator.annual_value))
     indicator.operator = target.operator.value
     indicator.target_number = target.number
     indicator.unit = target.unit
-    actual = calc.parse_indicator_value(indicator.actual_value or "")
+    actual = calc.parse_indicator_value(strip_item_number(indicator.actual_value))
     indicator.actual_number = (
         actual.number if actual.operator != calc.Operator.QUALITATIVE else None
     )

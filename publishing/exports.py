@@ -29,6 +29,11 @@ def dec(value: Decimal | None) -> str | None:
     return None if value is None else str(calc.q2(value))
 
 
+def plain(value: Decimal | None) -> str | None:
+    """A parsed number without trailing zeros or exponent (`1500`, `0.43`)."""
+    return None if value is None else format(value.normalize(), "f")
+
+
 def _sum(values) -> Decimal | None:
     known = [v for v in values if v is not None]
     return sum(known, Decimal("0.00")) if known else None
@@ -112,9 +117,7 @@ def _project_selfeval(evaluation: Evaluation) -> dict:
                         "annual_value": i.annual_value,
                         "actual_value": i.actual_value,
                         "operator": i.operator,
-                        "target_number": None
-                        if i.target_number is None
-                        else str(i.target_number.normalize()),
+                        "target_number": plain(i.target_number),
                         "unit": i.unit,
                         "weight": dec(i.weight),
                         "score": dec(i.score),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from projects.models import BudgetProject, Evaluation
 from scoring import calculations as calc
 from scoring.models import SPENDING_COLUMNS, SPENDING_GROUPS, Scorecard
+from scoring.selectors import rules_for_region
 
 ZERO = Decimal("0.00")
 
@@ -47,7 +48,8 @@ def evaluation_checks(evaluation: Evaluation) -> list[Finding]:
         findings += target_table_checks(evaluation, targets)
     scorecard = Scorecard.objects.filter(evaluation=evaluation).first()
     if scorecard is not None:
-        findings += scorecard_checks(scorecard, list(scorecard.items.all()))
+        rules = rules_for_region(evaluation.department.region)
+        findings += scorecard_checks(scorecard, list(scorecard.items.all()), rules)
     return findings
 
 

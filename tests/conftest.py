@@ -1,0 +1,59 @@
+"""Shared fixtures: the five seed tables loaded once, and the actors."""
+
+import pytest
+
+from departments.models import Department, Membership
+from tests import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the seed tables once per test session, the way `make run` does."""
+    from publishing.seeding import seed_all
+
+    with django_db_blocker.unblock():
+        seed_all(with_users=False)
+
+
+@pytest.fixture
+def department_a(db) -> Department:
+    return Department.objects.get(code="440307-JYZX")
+
+
+@pytest.fixture
+def department_b(db) -> Department:
+    return Department.objects.get(code="440113-JYZX")
+
+
+@pytest.fixture
+def filler_a(department_a):
+    user = factories.UserFactory(username="filler-a", is_staff=True)
+    Membership.objects.create(
+        user=user, department=department_a, role=Membership.Role.FILLER
+    )
+    return user
+
+
+@pytest.fixture
+def reviewer(db):
+    user = factories.UserFactory(username="reviewer-lg", is_staff=True)
+    Membership.objects.create(
+        user=user,
+        department=Department.objects.get(code="440307-RSJ"),
+        role=Membership.Role.REVIEWER,
+    )
+    return user
+
+
+@pytest.fixture
+def outsider_b(department_b):
+    user = factories.UserFactory(username="filler-b", is_staff=True)
+    Membership.objects.create(
+        user=user, department=department_b, role=Membership.Role.FILLER
+    )
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
