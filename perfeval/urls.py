@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "预算绩效自评管理系统"
@@ -12,6 +12,7 @@ admin.site.index_title = "数据维护"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("tables/", include("publishing.urls")),
 ]
 
 if settings.DEBUG:
