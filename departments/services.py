@@ -54,3 +54,35 @@ def membership_ensure(
         user=user, department=department, role=role
     )
     return membership
+
+
+def _client_ip(request) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted
+    # proxy sets it, and the deployment decides that, not this function.
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def audit_log(
+    *,
+    action: str,
+    user=None,
+    request=None,
+    success: bool = True,
+    department: Department | None = None,
+    detail: str = "",
+    username: str = "",
+) -> None:
+    """Append one row to the security log; never raises into the caller's flow."""
+    from departments.models import AuditEvent
+
+    if user is None and request is not None and request.user.is_authenticated:
+        user = request.user
+    AuditEvent.objects.create(
+        user=user if user is not None and user.pk else None,
+        username=username or (user.get_username() if user is not None else ""),
+        action=action,
+        success=success,
+        department=department,
+        ip_address=_client_ip(request),
+        detail=detail[:2000],
+    )

@@ -7,8 +7,8 @@ so they are always those of the saved figures.
 
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
+from departments.admin import DepartmentScopedAdmin
 from projects import services
 from projects.models import (
     BudgetProject,
@@ -68,13 +68,15 @@ class BudgetProjectInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(SimpleHistoryAdmin):
+class EvaluationAdmin(DepartmentScopedAdmin):
+    department_path = "department"
     list_display = ["__str__", "department", "year", "status", "project_count"]
     list_filter = ["year", "status", "department__region", "department"]
     search_fields = ["department__name", "department__code"]
     list_select_related = ["department"]
     autocomplete_fields = ["department"]
-    readonly_fields = ["version", "findings"]
+    # The status moves only through the workflow (submit/return/approve).
+    readonly_fields = ["status", "version", "findings"]
     fields = [
         "department",
         "year",
@@ -89,6 +91,9 @@ class EvaluationAdmin(SimpleHistoryAdmin):
         "source_file",
     ]
     inlines = [BudgetProjectInline]
+
+    def evaluation_of(self, obj):
+        return obj
 
     @admin.display(description="项目数")
     def project_count(self, obj):
@@ -140,7 +145,8 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(BudgetProject)
-class BudgetProjectAdmin(SimpleHistoryAdmin):
+class BudgetProjectAdmin(DepartmentScopedAdmin):
+    department_path = "evaluation__department"
     list_display = [
         "name",
         "department",
@@ -226,6 +232,9 @@ class BudgetProjectAdmin(SimpleHistoryAdmin):
     ]
     inlines = [IndicatorInline]
 
+    def evaluation_of(self, obj):
+        return obj.evaluation
+
     @admin.display(description="所属部门")
     def department(self, obj):
         return obj.evaluation.department
@@ -276,7 +285,8 @@ class TargetIndicatorInline(admin.TabularInline):
 
 
 @admin.register(TargetProject)
-class TargetProjectAdmin(SimpleHistoryAdmin):
+class TargetProjectAdmin(DepartmentScopedAdmin):
+    department_path = "evaluation__department"
     list_display = ["name", "fund_user", "year", "total_display", "fiscal"]
     list_filter = ["evaluation__year", "evaluation__department"]
     search_fields = ["name", "fund_user"]
@@ -299,6 +309,9 @@ class TargetProjectAdmin(SimpleHistoryAdmin):
     @admin.display(description="年度")
     def year(self, obj):
         return obj.evaluation.year
+
+    def evaluation_of(self, obj):
+        return obj.evaluation
 
     @admin.display(description="总计")
     def total_display(self, obj):

@@ -112,6 +112,12 @@ class Evaluation(models.Model):
         help_text="原表所印的合计行与执行率，仅用于一致性核对，不参与计算。",
     )
     source_file = models.CharField("数据来源", max_length=100, blank=True)
+    findings_explanation = models.TextField(
+        "核对差异说明",
+        blank=True,
+        help_text="一致性核对发现差异时，提交前须说明原因。",
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -135,6 +141,15 @@ class Evaluation(models.Model):
     @property
     def note_lines(self) -> list[str]:
         return [line for line in self.notes.splitlines() if line.strip()]
+
+    @property
+    def is_editable(self) -> bool:
+        """Figures can change only while a draft or returned to the filler."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.PUBLISHED)
 
 
 class BudgetProject(models.Model):
@@ -193,6 +208,7 @@ class BudgetProject(models.Model):
         blank=True,
         help_text="原表所印的预算合计、执行合计与执行率，仅用于一致性核对。",
     )
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -445,3 +461,135 @@ class TargetIndicator(models.Model):
 
     def clean(self) -> None:
         _check_level2_belongs(self)
+
+
+class EvaluationEvent(models.Model):
+    """One workflow move (submit, return, approve, publish, reopen)."""
+
+    evaluation = models.ForeignKey(
+        Evaluation,
+        verbose_name="部门年度自评",
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    action = models.CharField("操作", max_length=16)
+    from_status = models.CharField("原状态", max_length=16)
+    to_status = models.CharField("新状态", max_length=16)
+    actor = models.ForeignKey(
+        "departments.User",
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Copied so the log still says who when the user is deleted.
+    actor_name = models.CharField("操作人姓名", max_length=150)
+    comment = models.TextField("意见", blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "流转记录"
+        verbose_name_plural = "流转记录"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.action} {self.from_status}→{self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return Evaluation.Status(self.from_status).label
+
+    @property
+    def to_label(self) -> str:
+        return Evaluation.Status(self.to_status).label
+
+
+class ReviewComment(models.Model):
+    """A reviewer's remark, on the evaluation or on one project/indicator."""
+
+    evaluation = models.ForeignKey(
+        Evaluation,
+        verbose_name="部门年度自评",
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    event = models.ForeignKey(
+        EvaluationEvent,
+        verbose_name="流转记录",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    project = models.ForeignKey(
+        BudgetProject,
+        verbose_name="项目",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name="指标",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        "departments.User",
+        verbose_name="审核人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    author_name = models.CharField("审核人姓名", max_length=150)
+    text = models.TextField("意见")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审核意见"
+        verbose_name_plural = "审核意见"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class EvaluationSnapshot(models.Model):
+    """The evaluation's figures frozen at submit and at approval.
+
+    Canonical JSON (decimals as strings) and its SHA-256: the published PDF and
+    Excel of an approved evaluation can be proven to be what was approved.
+    """
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "提交版本"
+        APPROVED = "approved", "审核通过版本"
+
+    evaluation = models.ForeignKey(
+        Evaluation,
+        verbose_name="部门年度自评",
+        on_delete=models.PROTECT,
+        related_name="snapshots",
+    )
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    content = models.JSONField("内容")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created_by = models.ForeignKey(
+        "departments.User",
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "版本快照"
+        verbose_name_plural = "版本快照"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} {self.get_kind_display()} {self.sha256[:12]}"

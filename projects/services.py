@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from departments.models import Department
 from projects.cells import strip_item_number
@@ -21,9 +22,31 @@ from projects.models import (
     TargetIndicator,
     TargetProject,
 )
+from projects.workflow import LOCKED, Conflict, Locked
 from scoring import calculations as calc
 
 UNKNOWN_CODE = "未知的指标编码：{code}。"
+PROJECT_STALE = "项目“{name}”已被他人修改（您打开后又有人保存过），请刷新后重新填写。"
+
+
+def evaluation_lock_for_edit(evaluation: Evaluation) -> Evaluation:
+    """Lock the evaluation row and refuse if its figures are frozen.
+
+    Every write below calls this first, so an approval racing an edit is
+    serialised on the row (PostgreSQL) and the loser sees the new status.
+    """
+    current = (
+        Evaluation.objects.select_for_update()
+        .select_related("department")
+        .get(pk=evaluation.pk)
+    )
+    if not current.is_editable:
+        raise Locked(
+            LOCKED.format(evaluation=current, status=current.get_status_display())
+        )
+    return current
+
+
 EVALUATION_EXISTS = "{department} {year} 年度的自评已存在。"
 
 
@@ -71,6 +94,7 @@ def evaluation_create(
 def budget_project_create(
     *, evaluation: Evaluation, seq: int, name: str, **fields: Any
 ) -> BudgetProject:
+    evaluation_lock_for_edit(evaluation)
     project = BudgetProject(evaluation=evaluation, seq=seq, name=name, **fields)
     project.full_clean()
     project.save()
@@ -87,6 +111,7 @@ def indicator_create(
     order: int = 0,
     **fields: Any,
 ) -> Indicator:
+    evaluation_lock_for_edit(project.evaluation)
     level2 = category_get(code=level2_code, level=2)
     indicator = Indicator(
         project=project,
@@ -116,6 +141,7 @@ def target_project_create(
     goal: str,
     indicators: list[CodedIndicator],
 ) -> TargetProject:
+    evaluation_lock_for_edit(evaluation)
     project = TargetProject(
         evaluation=evaluation,
         seq=seq,
@@ -161,16 +187,66 @@ def target_indicators_parse(cell: str) -> list[CodedIndicator]:
 @transaction.atomic
 def evaluation_save(*, evaluation: Evaluation) -> Evaluation:
     """Save edits to an evaluation's own fields (not its status: see workflow)."""
+    if evaluation.pk:
+        current = evaluation_lock_for_edit(evaluation)
+        # The status moves only through the workflow.
+        evaluation.status, evaluation.version = current.status, current.version
     evaluation.full_clean()
     evaluation.save()
     return evaluation
 
 
 @transaction.atomic
-def budget_project_save(*, project: BudgetProject) -> BudgetProject:
+def budget_project_save(
+    *, project: BudgetProject, expected_version: int | None = None
+) -> BudgetProject:
+    """Save a project; with `expected_version`, refuse if someone saved since.
+
+    The version is compared in the UPDATE itself, so two people saving the same
+    project cannot both win, on SQLite as on PostgreSQL.
+    """
+    evaluation = evaluation_lock_for_edit(project.evaluation)
     project.full_clean()
+    if project.pk and _amounts_changed(project):
+        # The printed figures described a table as it was published; once the
+        # amounts change, the table to be published is a new one and comparing
+        # it with the old print would only report the edit itself.
+        project.published = {}
+        if evaluation.published_totals:
+            Evaluation.objects.filter(pk=evaluation.pk).update(published_totals={})
+    if project.pk and expected_version is not None:
+        bumped = BudgetProject.objects.filter(
+            pk=project.pk, version=expected_version
+        ).update(version=F("version") + 1)
+        if bumped != 1:
+            raise Conflict(PROJECT_STALE.format(name=project.name))
+        project.version = expected_version + 1
+    elif project.pk:
+        # Serialised by the evaluation lock above, so read-then-write is safe.
+        stored = BudgetProject.objects.filter(pk=project.pk).values_list("version")
+        project.version = stored.get()[0] + 1
     project.save()
     return project
+
+
+AMOUNT_FIELDS = [
+    f"{kind}_{source}"
+    for kind in ("initial", "budget", "actual")
+    for source in ("general", "fund", "special", "other")
+] + ["budget_total_unsplit"]
+
+
+def _amounts_changed(project: BudgetProject) -> bool:
+    stored = BudgetProject.objects.filter(pk=project.pk).values(*AMOUNT_FIELDS).first()
+    return stored is not None and any(
+        stored[name] != getattr(project, name) for name in AMOUNT_FIELDS
+    )
+
+
+@transaction.atomic
+def budget_project_delete(*, project: BudgetProject) -> None:
+    evaluation_lock_for_edit(project.evaluation)
+    project.delete()
 
 
 @transaction.atomic
@@ -187,6 +263,7 @@ def indicator_save(*, indicator: Indicator, reparse: bool | None = None) -> Indi
             .first()
         )
         reparse = before != (indicator.annual_value, indicator.actual_value)
+    evaluation_lock_for_edit(indicator.project.evaluation)
     if reparse:
         indicator_apply_parsing(indicator)
     indicator.full_clean()
@@ -196,11 +273,13 @@ def indicator_save(*, indicator: Indicator, reparse: bool | None = None) -> Indi
 
 @transaction.atomic
 def indicator_delete(*, indicator: Indicator) -> None:
+    evaluation_lock_for_edit(indicator.project.evaluation)
     indicator.delete()
 
 
 @transaction.atomic
 def target_project_save(*, project: TargetProject) -> TargetProject:
+    evaluation_lock_for_edit(project.evaluation)
     project.full_clean()
     project.save()
     return project
@@ -208,6 +287,39 @@ def target_project_save(*, project: TargetProject) -> TargetProject:
 
 @transaction.atomic
 def target_indicator_save(*, indicator: TargetIndicator) -> TargetIndicator:
+    evaluation_lock_for_edit(indicator.project.evaluation)
     indicator.full_clean()
     indicator.save()
     return indicator
+
+
+@transaction.atomic
+def project_save_with_indicators(
+    *,
+    project: BudgetProject,
+    indicators: list[Indicator],
+    deleted: list[Indicator],
+    expected_version: int | None,
+) -> BudgetProject:
+    """Save a project and its indicators as one change, or nothing at all."""
+    is_new = project.pk is None
+    budget_project_save(
+        project=project, expected_version=None if is_new else expected_version
+    )
+    for indicator in deleted:
+        if indicator.pk:
+            indicator_delete(indicator=indicator)
+    for order, indicator in enumerate(indicators, start=1):
+        indicator.project = project
+        indicator.order = indicator.order or order
+        indicator_save(indicator=indicator)
+    return project
+
+
+@transaction.atomic
+def evaluation_explain_findings(*, evaluation: Evaluation, text: str) -> Evaluation:
+    current = evaluation_lock_for_edit(evaluation)
+    current.findings_explanation = text.strip()
+    current.full_clean()
+    current.save(update_fields=["findings_explanation"])
+    return current

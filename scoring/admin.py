@@ -1,8 +1,8 @@
 """Admin for scoring rules and the department-wide scorecard."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from departments.admin import DepartmentScopedAdmin
 from projects.admin import findings_html, percent
 from scoring import calculations as calc
 from scoring import services
@@ -56,7 +56,8 @@ class ScorecardItemInline(admin.TabularInline):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(SimpleHistoryAdmin):
+class ScorecardAdmin(DepartmentScopedAdmin):
+    department_path = "evaluation__department"
     list_display = ["__str__", "total", "grade"]
     list_filter = ["evaluation__year", "evaluation__department"]
     search_fields = ["evaluation__department__name"]
@@ -88,6 +89,9 @@ class ScorecardAdmin(SimpleHistoryAdmin):
         ("评分", {"fields": ["total", "grade", "findings", "footnote"]}),
     ]
     inlines = [ScorecardItemInline]
+
+    def evaluation_of(self, obj):
+        return obj.evaluation
 
     @admin.display(description="完成率")
     def rates(self, obj):

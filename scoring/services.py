@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from projects.models import Evaluation
+from projects.services import evaluation_lock_for_edit
 from scoring.models import SPENDING_COLUMNS, Scorecard, ScorecardItem
 
 ADJUSTMENT_LEVEL1 = "加减分项"
@@ -30,6 +31,7 @@ def scorecard_create(
     for kind in ("budget", "actual"):
         for column in SPENDING_COLUMNS:
             amounts[f"{kind}_{column}"] = spending[kind][column]
+    evaluation_lock_for_edit(evaluation)
     scorecard = Scorecard(evaluation=evaluation, **amounts, **fields)
     scorecard.full_clean()
     scorecard.save()
@@ -43,6 +45,7 @@ def scorecard_items_create(*, scorecard: Scorecard, rows: list[dict]) -> None:
     Each row names its 一级 and 二级 with their printed weights; a parent is
     created the first time it appears, so the printed order is kept.
     """
+    evaluation_lock_for_edit(scorecard.evaluation)
     parents: dict[tuple, ScorecardItem] = {}
     order = 0
 
@@ -108,6 +111,7 @@ def scorecard_items_create(*, scorecard: Scorecard, rows: list[dict]) -> None:
 
 @transaction.atomic
 def scorecard_save(*, scorecard: Scorecard) -> Scorecard:
+    evaluation_lock_for_edit(scorecard.evaluation)
     scorecard.full_clean()
     scorecard.save()
     return scorecard
@@ -115,6 +119,13 @@ def scorecard_save(*, scorecard: Scorecard) -> Scorecard:
 
 @transaction.atomic
 def scorecard_item_save(*, item: ScorecardItem) -> ScorecardItem:
+    evaluation_lock_for_edit(item.scorecard.evaluation)
     item.full_clean()
     item.save()
     return item
+
+
+@transaction.atomic
+def scorecard_item_delete(*, item: ScorecardItem) -> None:
+    evaluation_lock_for_edit(item.scorecard.evaluation)
+    item.delete()

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
-  fonts-noto-cjk poppler-utils
+  fonts-noto-cjk poppler-utils chromium
 )
 
 missing=()

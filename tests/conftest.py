@@ -15,6 +15,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_all(with_users=False)
 
 
+@pytest.fixture(autouse=True)
+def _seeds_back_after_flush(request, django_db_blocker):
+    """Transactional tests (browser, races) end with a flush that empties every
+    table; put the seed tables back for the tests after them. Autouse fixtures
+    are set up first and so torn down last, after that flush."""
+    yield
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        from publishing.seeding import seed_all
+
+        with django_db_blocker.unblock():
+            seed_all(with_users=False)
+
+
 @pytest.fixture
 def department_a(db) -> Department:
     return Department.objects.get(code="440307-JYZX")

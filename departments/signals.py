@@ -1,0 +1,31 @@
+"""Login, logout and failed logins go to the audit log."""
+
+from django.contrib.auth.signals import (
+    user_logged_in,
+    user_logged_out,
+    user_login_failed,
+)
+from django.dispatch import receiver
+
+from departments.services import audit_log
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    audit_log(action="login", user=user, request=request)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit_log(action="logout", user=user, request=request)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    audit_log(
+        action="login_failed",
+        request=request,
+        success=False,
+        username=str(credentials.get("username", ""))[:150],
+    )
