@@ -9,6 +9,7 @@ from django.db import transaction
 
 from departments import services as department_services
 from departments.models import Department, Membership
+from projects.categories import ensure_categories
 from projects.models import Evaluation
 from projects.seeds import load_project_selfeval, load_target
 from scoring.models import ScoringRuleSet
@@ -39,6 +40,7 @@ def seed_all(*, with_users: bool = True, replace: bool = False) -> SeedReport:
     `replace` is set, in which case they are deleted and loaded again."""
     registry = read_registry()
     report = SeedReport()
+    ensure_categories()
     departments: dict[str, Department] = {}
     for row in registry["departments"]:
         departments[row["code"]] = department_services.department_upsert(

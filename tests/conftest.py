@@ -15,17 +15,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_all(with_users=False)
 
 
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
 @pytest.fixture(autouse=True)
-def _seeds_back_after_flush(request, django_db_blocker):
+def _seeds_for_transactional_tests(request, django_db_blocker):
     """Transactional tests (browser, races) end with a flush that empties every
-    table; put the seed tables back for the tests after them. Autouse fixtures
-    are set up first and so torn down last, after that flush."""
-    yield
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
+    table. pytest-django runs them after all the others, so each of them only
+    has to put the seed tables back for itself when a previous one flushed."""
+    if _is_transactional(request):
+        from departments.models import Department
         from publishing.seeding import seed_all
 
         with django_db_blocker.unblock():
-            seed_all(with_users=False)
+            if not Department.objects.exists():
+                seed_all(with_users=False)
+    yield
 
 
 @pytest.fixture
