@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from departments.models import AuditEvent, Department, Membership, User
+from departments.resources import DepartmentResource
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,7 +25,8 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [DepartmentResource]
     list_display = ["code", "name", "short_name", "parent", "region", "is_active"]
     list_filter = ["region", "is_active"]
     search_fields = ["code", "name", "short_name"]

@@ -145,6 +145,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# django-import-export defaults to keeping the valid rows of a file with
+# errors; an import here is all-or-nothing (rollback on validation errors is
+# what the admin import does; the resources clean every instance).
+IMPORT_EXPORT_FORMATS = [
+    "import_export.formats.base_formats.XLSX",
+    "import_export.formats.base_formats.CSV",
+]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 LOGIN_URL = "login"

@@ -7,6 +7,7 @@ so they are always those of the saved figures.
 
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
+from import_export.admin import ImportExportMixin
 
 from departments.admin import DepartmentScopedAdmin
 from projects import services
@@ -18,6 +19,7 @@ from projects.models import (
     TargetIndicator,
     TargetProject,
 )
+from projects.resources import BudgetProjectResource, IndicatorResource
 from scoring.checks import evaluation_checks
 
 NOT_APPLICABLE = "不适用"
@@ -145,7 +147,8 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(BudgetProject)
-class BudgetProjectAdmin(DepartmentScopedAdmin):
+class BudgetProjectAdmin(ImportExportMixin, DepartmentScopedAdmin):
+    resource_classes = [BudgetProjectResource]
     department_path = "evaluation__department"
     list_display = [
         "name",
@@ -325,3 +328,23 @@ class TargetProjectAdmin(DepartmentScopedAdmin):
             services.target_indicator_save(indicator=indicator)
         for indicator in formset.deleted_objects:
             indicator.delete()
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ImportExportMixin, DepartmentScopedAdmin):
+    """Indicators as a flat list, for bulk import/export; edit them on the
+    project page."""
+
+    resource_classes = [IndicatorResource]
+    department_path = "project__evaluation__department"
+    list_display = ["project", "level1", "level2", "name", "annual_value", "weight"]
+    list_filter = ["project__evaluation__year", "level1", "level2"]
+    search_fields = ["name", "annual_value", "project__name"]
+    list_select_related = ["project", "level1", "level2"]
+    autocomplete_fields = ["project"]
+
+    def evaluation_of(self, obj):
+        return obj.project.evaluation
+
+    def save_model(self, request, obj, form, change):
+        services.indicator_save(indicator=obj)
