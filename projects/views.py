@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from departments.selectors import reviewable_departments
+from departments.selectors import fillable_departments, reviewable_departments
 from departments.services import audit_log
 from projects import services, snapshots, workflow
 from projects.forms import (
@@ -27,7 +27,7 @@ from projects.forms import (
 from projects.models import BudgetProject, Evaluation, Indicator
 from projects.selectors import evaluation_list
 from scoring import calculations as calc
-from scoring.selectors import evaluation_summary
+from scoring.selectors import evaluation_summaries, evaluation_summary
 
 NOT_FILLER = "只有本部门的填报人可以修改。"
 
@@ -66,18 +66,20 @@ def home(request: HttpRequest) -> HttpResponse:
     evaluations = list(
         evaluation_list(user=request.user).order_by("department__code", "-year")
     )
+    summaries = evaluation_summaries(evaluations)
+    fillable = set(fillable_departments(user=request.user).values_list("pk", flat=True))
     rows = []
     for evaluation in evaluations:
-        summary = evaluation_summary(evaluation)
+        can_fill = evaluation.department_id in fillable
         rows.append(
             {
                 "evaluation": evaluation,
-                "summary": summary,
-                "can_fill": workflow.has_role(
-                    request.user, evaluation, workflow.FILLER
-                ),
+                "summary": summaries[evaluation.pk],
+                "can_fill": can_fill,
+                # What still stops a submission: only for the filler's own
+                # drafts, so a reviewer's list of 300 units stays cheap.
                 "missing": len(workflow.submission_problems(evaluation))
-                if evaluation.is_editable
+                if can_fill and evaluation.is_editable
                 else 0,
             }
         )

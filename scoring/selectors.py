@@ -40,3 +40,57 @@ def evaluation_summary(evaluation) -> dict:
         "grade": grade,
         "findings": evaluation_checks(evaluation),
     }
+
+
+def evaluation_summaries(evaluations) -> dict[int, dict]:
+    """Rate, score and grade of many evaluations in a fixed number of queries.
+
+    List pages use this; the findings (which need every table) are left to the
+    detail page.
+    """
+    from decimal import Decimal
+
+    from django.db.models import Prefetch
+
+    from projects.models import BudgetProject
+    from scoring.models import Scorecard, ScorecardItem, ScoringRuleSet
+
+    ids = [e.pk for e in evaluations]
+    projects: dict[int, list] = {pk: [] for pk in ids}
+    for p in BudgetProject.objects.filter(evaluation_id__in=ids):
+        projects[p.evaluation_id].append(p)
+    scorecards = {
+        s.evaluation_id: s
+        for s in Scorecard.objects.filter(evaluation_id__in=ids).prefetch_related(
+            Prefetch("items", queryset=ScorecardItem.objects.filter(level=3))
+        )
+    }
+    rule_sets = {r.region: r.to_rules() for r in ScoringRuleSet.objects.all()}
+    from scoring.checks import scorecard_total
+
+    out = {}
+    for evaluation in evaluations:
+        rows = projects[evaluation.pk]
+        rate = calc.total_execution_rate(
+            (
+                p.budget_total or Decimal(0),
+                p.actual_total or Decimal(0),
+                p.excluded_from_execution_rate,
+            )
+            for p in rows
+        )
+        total = grade = None
+        scorecard = scorecards.get(evaluation.pk)
+        if scorecard is not None:
+            total = scorecard_total(scorecard.items.all())
+            rules = rule_sets.get(evaluation.department.region, calc.DEFAULT_RULES)
+            grade = calc.grade(total, rules)
+            if rate is None:
+                rate = scorecard.overall_completion_rate
+        out[evaluation.pk] = {
+            "execution_rate": rate,
+            "total_score": total,
+            "grade": grade,
+            "project_count": len(rows),
+        }
+    return out
