@@ -27,6 +27,7 @@ BROKEN = "Excel 文件已损坏或不完整，无法读取。"
 BOMB = "文件解压后过大（{what}），疑似异常文件，已拒绝。"
 NOT_WORKBOOK = "压缩包中没有 Excel 工作簿内容（缺少 xl/workbook.xml）。"
 ENCRYPTED = "文件已加密，请取消密码保护后再上传。"
+DTD = "文件“{name}”含有 XML 实体声明（DTD），Excel 不会生成这种内容，已拒绝。"
 
 
 class UploadRejected(ValueError):
@@ -91,6 +92,14 @@ def check_workbook(
             )
     if total > MAX_UNCOMPRESSED_BYTES:
         raise UploadRejected(BOMB.format(what=f"共 {total / 1024 / 1024:.0f} MB"))
+    for entry in entries:
+        if entry.filename.endswith((".xml", ".rels", ".vml")):
+            # A DTD can only stand before the root element: the head suffices,
+            # and reading it decompresses a few KB, not the whole part.
+            with archive.open(entry) as part:
+                head = part.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise UploadRejected(DTD.format(name=entry.filename))
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names:
         if "EncryptedPackage" in names:
