@@ -71,6 +71,7 @@ def audit_log(
     department: Department | None = None,
     detail: str = "",
     username: str = "",
+    ip_address: str | None = None,
 ) -> None:
     """Append one row to the security log; never raises into the caller's flow."""
     from departments.models import AuditEvent
@@ -83,6 +84,6 @@ def audit_log(
         action=action,
         success=success,
         department=department,
-        ip_address=_client_ip(request),
+        ip_address=ip_address or _client_ip(request),
         detail=detail[:2000],
     )

@@ -1,5 +1,6 @@
 """Login, logout and failed logins go to the audit log."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import (
     user_logged_in,
     user_logged_out,
@@ -28,4 +29,15 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         request=request,
         success=False,
         username=str(credentials.get("username", ""))[:150],
+    )
+
+
+@receiver(user_locked_out)
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    audit_log(
+        action="lockout",
+        request=request,
+        success=False,
+        username=str(username or "")[:150],
+        detail=f"锁定 {username} @ {ip_address}",
     )

@@ -7,6 +7,7 @@ Nothing here exists only in production: the same file serves `make run`,
 from pathlib import Path
 
 import environ
+from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -148,10 +149,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # django-import-export defaults to keeping the valid rows of a file with
 # errors; an import here is all-or-nothing (rollback on validation errors is
 # what the admin import does; the resources clean every instance).
-IMPORT_EXPORT_FORMATS = [
-    "import_export.formats.base_formats.XLSX",
-    "import_export.formats.base_formats.CSV",
-]
+IMPORT_EXPORT_FORMATS = [XLSX, CSV]
+# Importing changes data, exporting shows it: the same permissions as the admin.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 LOGIN_URL = "login"

@@ -6,10 +6,11 @@ so they are always those of the saved figures.
 """
 
 from django.contrib import admin
+from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 
-from departments.admin import DepartmentScopedAdmin
+from departments.admin import DepartmentScopedAdmin, region_filter
 from projects import services
 from projects.models import (
     BudgetProject,
@@ -73,12 +74,17 @@ class BudgetProjectInline(admin.TabularInline):
 class EvaluationAdmin(DepartmentScopedAdmin):
     department_path = "department"
     list_display = ["__str__", "department", "year", "status", "project_count"]
-    list_filter = ["year", "status", "department__region", "department"]
+    list_filter = [
+        "year",
+        "status",
+        region_filter("department__region"),
+        ("department", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["department__name", "department__code"]
     list_select_related = ["department"]
     autocomplete_fields = ["department"]
     # The status moves only through the workflow (submit/return/approve).
-    readonly_fields = ["status", "version", "findings"]
+    readonly_fields = ["status", "version", "findings", "downloads"]
     fields = [
         "department",
         "year",
@@ -90,6 +96,7 @@ class EvaluationAdmin(DepartmentScopedAdmin):
         "title_printed",
         "notes",
         "findings",
+        "downloads",
         "source_file",
     ]
     inlines = [BudgetProjectInline]
@@ -104,6 +111,15 @@ class EvaluationAdmin(DepartmentScopedAdmin):
     @admin.display(description="一致性核对")
     def findings(self, obj):
         return findings_html(evaluation_checks(obj)) if obj.pk else "—"
+
+    @admin.display(description="导出")
+    def downloads(self, obj):
+        """PDF/Excel links of the official tables (publishing)."""
+        if not obj.pk:
+            return "—"
+        return render_to_string(
+            "publishing/_download_buttons.html", {"evaluation": obj}
+        )
 
     def save_model(self, request, obj, form, change):
         services.evaluation_save(evaluation=obj)
@@ -161,8 +177,8 @@ class BudgetProjectAdmin(ImportExportMixin, DepartmentScopedAdmin):
     ]
     list_filter = [
         "evaluation__year",
-        "evaluation__department__region",
-        "evaluation__department",
+        region_filter("evaluation__department__region"),
+        ("evaluation__department", admin.RelatedOnlyFieldListFilter),
         "excluded_from_execution_rate",
     ]
     search_fields = ["name", "code", "evaluation__department__name"]
@@ -291,7 +307,10 @@ class TargetIndicatorInline(admin.TabularInline):
 class TargetProjectAdmin(DepartmentScopedAdmin):
     department_path = "evaluation__department"
     list_display = ["name", "fund_user", "year", "total_display", "fiscal"]
-    list_filter = ["evaluation__year", "evaluation__department"]
+    list_filter = [
+        "evaluation__year",
+        ("evaluation__department", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["name", "fund_user"]
     list_select_related = ["evaluation"]
     autocomplete_fields = ["evaluation"]

@@ -158,6 +158,7 @@ def evaluation_action(request: HttpRequest, code: str, year: int) -> HttpRespons
             comment=form.cleaned_data["comment"],
             item_comments=item_comments,
             expected_version=form.cleaned_data["version"],
+            ip_address=request.META.get("REMOTE_ADDR"),
         )
     except workflow.NotAllowed as exc:
         raise PermissionDenied(exc.messages[0]) from exc

@@ -195,6 +195,7 @@ def evaluation_transition(
     comment: str = "",
     item_comments: Iterable[tuple[BudgetProject | None, Indicator | None, str]] = (),
     expected_version: int | None = None,
+    ip_address: str | None = None,
 ) -> Evaluation:
     """Move the evaluation along the workflow, or raise a WorkflowError.
 
@@ -210,6 +211,7 @@ def evaluation_transition(
             success=False,
             department=evaluation.department,
             detail=str(evaluation),
+            ip_address=ip_address,
         )
         raise NotAllowed(
             NOT_ALLOWED.format(evaluation=evaluation, action=transition.label)
@@ -217,6 +219,13 @@ def evaluation_transition(
     with transaction.atomic():
         current = _move(
             evaluation, transition, actor, comment, item_comments, expected_version
+        )
+        audit_log(
+            action=action,
+            user=actor,
+            department=current.department,
+            detail=str(current),
+            ip_address=ip_address,
         )
     evaluation.status, evaluation.version = current.status, current.version
     return current
@@ -280,7 +289,4 @@ def _move(evaluation, transition, actor, comment, item_comments, expected_versio
         _snapshot(current, EvaluationSnapshot.Kind.SUBMITTED, actor)
     elif action == "approve":
         _snapshot(current, EvaluationSnapshot.Kind.APPROVED, actor)
-    audit_log(
-        action=action, user=actor, department=current.department, detail=str(current)
-    )
     return current

@@ -59,7 +59,10 @@ class ScorecardItemInline(admin.TabularInline):
 class ScorecardAdmin(DepartmentScopedAdmin):
     department_path = "evaluation__department"
     list_display = ["__str__", "total", "grade"]
-    list_filter = ["evaluation__year", "evaluation__department"]
+    list_filter = [
+        "evaluation__year",
+        ("evaluation__department", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["evaluation__department__name"]
     list_select_related = ["evaluation__department"]
     readonly_fields = ["rates", "total", "grade", "findings"]
