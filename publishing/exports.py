@@ -15,6 +15,7 @@ from scoring.selectors import rules_for_region
 
 LAYOUTS = {
     "project_selfeval": "部门预算项目绩效自评表",
+    "project_selfeval_national": "项目支出绩效自评表",
     "target": "项目支出绩效目标表",
     "department_selfeval": "部门整体支出绩效自评表",
 }
@@ -46,12 +47,30 @@ def table_title(evaluation: Evaluation, layout: str) -> str:
         return f"{year}年度{name}部门预算项目绩效自评表"
     if layout == "target":
         return f"{name}{year}年项目支出绩效目标表（含转移支付项目）"
+    if layout == "project_selfeval_national":
+        return f"项目支出绩效自评表（{year}年度）"
     return f"部门整体支出绩效自评表（{year}年度）"
+
+
+def available_layouts(evaluation: Evaluation) -> list[str]:
+    """The official tables an evaluation has data for, in LAYOUTS order.
+
+    Uses the prefetched tables when the evaluation came from evaluation_get.
+    """
+    found = []
+    if evaluation.projects.exists():
+        found += ["project_selfeval", "project_selfeval_national"]
+    if evaluation.target_projects.exists():
+        found.append("target")
+    if Scorecard.objects.filter(evaluation=evaluation).exists():
+        found.append("department_selfeval")
+    return found
 
 
 def export_data(evaluation: Evaluation, layout: str) -> dict:
     builders = {
         "project_selfeval": _project_selfeval,
+        "project_selfeval_national": _project_selfeval_national,
         "target": _target,
         "department_selfeval": _department_selfeval,
     }
@@ -62,6 +81,11 @@ def export_data(evaluation: Evaluation, layout: str) -> dict:
             "code": evaluation.department.code,
             "name": evaluation.department.name,
             "region": evaluation.department.region,
+            "parent_name": (
+                evaluation.department.parent.name
+                if evaluation.department.parent_id
+                else ""
+            ),
         },
         "year": evaluation.year,
         "status": evaluation.status,
@@ -121,6 +145,7 @@ def _project_selfeval(evaluation: Evaluation) -> dict:
                         "unit": i.unit,
                         "weight": dec(i.weight),
                         "score": dec(i.score),
+                        "deviation_reason": i.deviation_reason,
                     }
                     for i in p.indicators.all()
                 ],
@@ -147,10 +172,64 @@ def _project_selfeval(evaluation: Evaluation) -> dict:
     )
     return {
         "variant": "A" if evaluation.budget_by_source else "B",
+        "unit_column_label": evaluation.unit_column_label,
+        "attachment_label": evaluation.attachment_label,
         "projects": rows,
         "totals": totals,
         "notes": evaluation.note_lines,
     }
+
+
+def _project_selfeval_national(evaluation: Evaluation) -> dict:
+    """The project figures again, plus per project what the national
+    项目支出绩效自评表 prints: funds by 年初/全年/执行, the 预算执行率 score
+    (§6.2), 总分 and grade (§6.6). 总分 is only given once indicators carry
+    weights; an unscored table prints no total rather than a misleading one."""
+    data = _project_selfeval(evaluation)
+    rules = rules_for_region(evaluation.department.region)
+    weight = rules.execution_rate_weight
+    for row, p in zip(data["projects"], evaluation.projects.all(), strict=True):
+        indicators = list(p.indicators.all())
+        exec_score = calc.execution_score(rate=p.execution_rate, weight=weight)
+        scored = any(i.weight is not None for i in indicators)
+        total = (
+            calc.project_total(
+                execution_score=exec_score,
+                indicator_scores=[i.score for i in indicators],
+            )
+            if scored
+            else None
+        )
+        fiscal = {
+            kind: _sum([p.amount(kind, "general"), p.amount(kind, "fund")])
+            for kind in ("initial", "budget", "actual")
+        }
+        other = {
+            kind: _sum([p.amount(kind, "special"), p.amount(kind, "other")])
+            for kind in ("initial", "budget", "actual")
+        }
+        row["national"] = {
+            "funds": {
+                "total": {
+                    "initial": dec(p.initial_total),
+                    "budget": dec(p.budget_total),
+                    "actual": dec(p.actual_total),
+                },
+                "fiscal": {k: dec(v) for k, v in fiscal.items()},
+                "carryover": {"initial": None, "budget": None, "actual": None},
+                "other": {k: dec(v) for k, v in other.items()},
+            },
+            "execution_weight": dec(weight),
+            "execution_score": dec(exec_score),
+            "total_weight": (
+                dec(weight + sum((i.weight or 0 for i in indicators), Decimal(0)))
+                if scored
+                else None
+            ),
+            "total_score": dec(total),
+            "grade": calc.grade(total, rules),
+        }
+    return data
 
 
 def _target(evaluation: Evaluation) -> dict:

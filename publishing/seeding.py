@@ -12,6 +12,7 @@ from departments.models import Department, Membership
 from projects.categories import ensure_categories
 from projects.models import Evaluation
 from projects.seeds import load_project_selfeval, load_target
+from publishing.seals import seal_ensure_demo
 from scoring.models import ScoringRuleSet
 from scoring.seeds import load_department_selfeval
 
@@ -28,6 +29,7 @@ class SeedReport:
     loaded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     users: list[dict] = field(default_factory=list)
+    seals: list[str] = field(default_factory=list)
 
 
 def read_registry(path: Path = FIXTURES / "departments.json") -> dict:
@@ -35,9 +37,12 @@ def read_registry(path: Path = FIXTURES / "departments.json") -> dict:
 
 
 @transaction.atomic
-def seed_all(*, with_users: bool = True, replace: bool = False) -> SeedReport:
+def seed_all(
+    *, with_users: bool = True, replace: bool = False, with_seals: bool = True
+) -> SeedReport:
     """Idempotent: tables already in the database are left alone unless
-    `replace` is set, in which case they are deleted and loaded again."""
+    `replace` is set, in which case they are deleted and loaded again.
+    Seed departments without a seal image get a generated demo seal."""
     registry = read_registry()
     report = SeedReport()
     ensure_categories()
@@ -50,6 +55,12 @@ def seed_all(*, with_users: bool = True, replace: bool = False) -> SeedReport:
             region=row["region"],
             parent=departments[row["parent"]] if row["parent"] else None,
         )
+    if with_seals:
+        # A generated demo seal (publishing.seals) for seed departments that
+        # have none, so approved seed tables show the stamp.
+        for department in departments.values():
+            if seal_ensure_demo(department):
+                report.seals.append(department.code)
     for row in registry.get("rule_sets", []):
         ScoringRuleSet.objects.get_or_create(region=row["region"])
     for table in registry["tables"]:

@@ -1,4 +1,14 @@
 """Download URLs for the official tables (PDF / Excel)."""
 
+from django.urls import re_path
+
+from publishing import views
+
 app_name = "publishing"
-urlpatterns: list = []
+urlpatterns = [
+    re_path(
+        r"^(?P<code>[^/]+)/(?P<year>[0-9]{4})/(?P<layout>[a-z_]+)\.(?P<fmt>pdf|xlsx)$",
+        views.table_download,
+        name="table_download",
+    ),
+]

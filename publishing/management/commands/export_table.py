@@ -1,4 +1,8 @@
-"""python manage.py export_table — write one official table of a department-year."""
+"""python manage.py export_table — write one official table of a department-year.
+
+``--format json`` (default) writes the figures; ``pdf`` and ``xlsx`` write the
+official layout and need ``--output``.
+"""
 
 import json
 import sys
@@ -8,23 +12,27 @@ from django.core.management.base import BaseCommand, CommandError
 
 from departments.selectors import department_find
 from projects.selectors import evaluation_get
+from publishing.batch import render
 from publishing.exports import LAYOUTS, ExportError, export_data
 
 UNKNOWN_DEPARTMENT = "找不到部门“{key}”（请填写部门编码或部门全称）。"
 UNKNOWN_YEAR = "部门“{department}”没有 {year} 年度的自评数据。"
+OUTPUT_REQUIRED = "--format {format} 需要 --output 指定输出文件。"
 
 
 class Command(BaseCommand):
-    help = "导出一个部门某年度的官方表格（JSON）。"
+    help = "导出一个部门某年度的官方表格（JSON、PDF 或 Excel）。"
 
     def add_arguments(self, parser):
         parser.add_argument("--layout", required=True, choices=sorted(LAYOUTS))
         parser.add_argument("--department", required=True, help="部门编码或部门全称")
         parser.add_argument("--year", required=True, type=int)
-        parser.add_argument("--format", default="json", choices=["json"])
-        parser.add_argument("--output", help="输出文件；缺省写到标准输出")
+        parser.add_argument("--format", default="json", choices=["json", "pdf", "xlsx"])
+        parser.add_argument("--output", help="输出文件；JSON 缺省写到标准输出")
 
     def handle(self, *args, layout, department, year, format, output, **options):
+        if format != "json" and not output:
+            raise CommandError(OUTPUT_REQUIRED.format(format=format))
         dept = department_find(key=department)
         if dept is None:
             raise CommandError(UNKNOWN_DEPARTMENT.format(key=department))
@@ -35,9 +43,13 @@ class Command(BaseCommand):
             data = export_data(evaluation, layout)
         except ExportError as exc:
             raise CommandError(str(exc)) from exc
-        text = json.dumps(data, ensure_ascii=False, indent=2)
-        if output:
-            Path(output).write_text(text + "\n", encoding="utf-8")
-            self.stderr.write(f"已写入 {output}")
-        else:
-            sys.stdout.write(text + "\n")
+        if format == "json":
+            text = json.dumps(data, ensure_ascii=False, indent=2)
+            if output:
+                Path(output).write_text(text + "\n", encoding="utf-8")
+                self.stderr.write(f"已写入 {output}")
+            else:
+                sys.stdout.write(text + "\n")
+            return
+        Path(output).write_bytes(render(evaluation, data, format))
+        self.stderr.write(f"已写入 {output}")

@@ -20,6 +20,8 @@ class Command(BaseCommand):
             self.stdout.write(f"已载入 {name}")
         for name in report.skipped:
             self.stdout.write(f"已存在，跳过 {name}")
+        for code in report.seals:
+            self.stdout.write(f"已为部门 {code} 生成演示公章图片")
         if report.users:
             self.stdout.write("演示用户（仅供本机试用）：")
             for user in report.users:

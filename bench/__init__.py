@@ -1,0 +1,1 @@
+"""Benchmarks of the official-table exports (`python -m bench`, `make bench`)."""
