@@ -3,12 +3,15 @@ real browser: fill in, live figures, submit, return, fix, resubmit, approve,
 frozen, stamped PDF."""
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from departments.models import Department, Membership
 from projects.models import Evaluation
+from publishing.seals import seal_ensure_demo
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +33,7 @@ def setup_evaluation(transactional_db):
     reviewer = factories.UserFactory(username="e2e-reviewer", full_name="李审核")
     Membership.objects.create(user=filler, department=unit, role="filler")
     Membership.objects.create(user=reviewer, department=parent, role="reviewer")
+    seal_ensure_demo(unit)  # the department's red seal, as an admin uploads it
     return evaluation
 
 
@@ -50,6 +54,13 @@ def fill_indicator(
     page.fill(prefix + "actual_value", actual)
     page.fill(prefix + "weight", weight)
     page.fill(prefix + "score", score)
+
+
+def pdf_images(pdf: bytes) -> list[str]:
+    listing = subprocess.run(
+        ["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return [row.split()[2] for row in listing.splitlines()[2:]]
 
 
 def test_fill_submit_return_fix_approve_and_freeze(new_page, setup_evaluation):
@@ -141,6 +152,18 @@ def test_fill_submit_return_fix_approve_and_freeze(new_page, setup_evaluation):
     expect(filler.get_by_text(re.compile("数据已冻结"))).to_be_visible()
     project.refresh_from_db()
     assert project.actual_total == 118
+
+    # --- the stamped PDF downloads from the page --------------------------------
+    filler.goto(url)
+    with filler.expect_download() as info:
+        filler.locator(".table-downloads a", has_text="PDF").first.click()
+    download = info.value
+    assert download.suggested_filename == (
+        "2024年度测试市测试区就业服务中心部门预算项目绩效自评表.pdf"
+    )
+    pdf = Path(download.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert pdf_images(pdf) == ["image", "smask"]  # the seal, with transparency
 
     # --- history shows the workflow and the change between versions ------------
     filler.goto(f"{url}history/")
