@@ -1,8 +1,8 @@
-"""Download URLs for the official tables (PDF / Excel)."""
+"""Download URLs for the official tables (PDF / Excel) and the Excel import."""
 
 from django.urls import re_path
 
-from publishing import views
+from publishing import import_urls, views
 
 app_name = "publishing"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
         views.table_download,
         name="table_download",
     ),
+    *import_urls.urlpatterns,
 ]

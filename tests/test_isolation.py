@@ -88,6 +88,10 @@ ENDPOINTS = [
         with_project=True,
     ),
     Endpoint("explain", "POST", "projects:explain", "fill"),
+    # The Excel import (publishing.import_urls): pages for the filler only.
+    Endpoint("import_get", "GET", "publishing:table_import", "fill"),
+    Endpoint("import_post", "POST", "publishing:table_import", "fill"),
+    Endpoint("import_confirm", "POST", "publishing:table_import_confirm", "fill"),
     *(
         Endpoint(f"action_{a}", "POST", "projects:action", "action", action=a)
         for a in workflow.TRANSITIONS
