@@ -1,6 +1,6 @@
 """Unit tests for the pure scoring engine, checked against the seed tables.
 
-Figures come from /work/shared/seeds (published tables, 万元 and %). No database.
+Figures come from ../shared/seeds (published tables, 万元 and %). No database.
 """
 
 from __future__ import annotations
