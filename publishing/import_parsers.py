@@ -111,31 +111,26 @@ class Ctx:
     notes: list[str]
     merges: list[R.Merge] = field(default_factory=list)
 
+    def _problem(
+        self, message: str, row: int | None, slot: R.Slot | None
+    ) -> R.ImportProblem:
+        return R.ImportProblem(
+            message,
+            sheet=self.sheet,
+            row=row,
+            column=slot.letter if slot else None,
+            label=slot.path if slot else None,
+        )
+
     def error(
         self, message: str, row: int | None = None, slot: R.Slot | None = None
     ) -> None:
-        self.problems.append(
-            R.ImportProblem(
-                message,
-                sheet=self.sheet,
-                row=row,
-                column=slot.letter if slot else None,
-                label=slot.path if slot else None,
-            )
-        )
+        self.problems.append(self._problem(message, row, slot))
 
     def warn(
         self, message: str, row: int | None = None, slot: R.Slot | None = None
     ) -> None:
-        self.warnings.append(
-            R.ImportProblem(
-                message,
-                sheet=self.sheet,
-                row=row,
-                column=slot.letter if slot else None,
-                label=slot.path if slot else None,
-            )
-        )
+        self.warnings.append(self._problem(message, row, slot))
 
     def value(self, parse, cells: Sequence, slot: R.Slot, row: int):
         """The parsed value of a slot, or None with an error recorded."""

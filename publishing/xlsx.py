@@ -26,11 +26,11 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from departments.resources import FORMULA_PREFIXES
 from publishing import layouts as L
 from publishing.sheets import Cell, Document, build
 
 FONT_NAME = "宋体"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ROW_HEIGHT_MAX = 409  # points: Excel's limit
 PAPER = {"A3": 8, "A4": 9}  # Worksheet.PAPERSIZE_A3 / PAPERSIZE_A4
 
