@@ -4,14 +4,16 @@ Every write goes through here (admin, seed loading, later the fill-in pages and
 the importer), so validation and the derived fields are applied once.
 """
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 
 from departments.models import Department
+from projects import bulk
 from projects.cells import strip_item_number
 from projects.indicator_codes import CodedIndicator, parse_coded_indicators
 from projects.models import (
@@ -60,20 +62,27 @@ def category_get(*, code: str, level: int) -> IndicatorCategory:
     return category
 
 
-def indicator_apply_parsing(indicator: Indicator) -> None:
-    """Fill the parsed operator/number/unit from the printed target text.
+def indicator_parsed(annual_value: str, actual_value: str) -> dict[str, Any]:
+    """The parsed operator/number/unit of a printed target text, and the
+    number of the completion text when it has one (so a quantitative
+    indicator can be scored)."""
+    target = calc.parse_indicator_value(strip_item_number(annual_value))
+    actual = calc.parse_indicator_value(strip_item_number(actual_value))
+    return {
+        "operator": target.operator.value,
+        "target_number": target.number,
+        "unit": target.unit,
+        "actual_number": actual.number
+        if actual.operator != calc.Operator.QUALITATIVE
+        else None,
+    }
 
-    Also reads a number out of the completion text when it has one, so a
-    quantitative indicator can be scored.
-    """
-    target = calc.parse_indicator_value(strip_item_number(indicator.annual_value))
-    indicator.operator = target.operator.value
-    indicator.target_number = target.number
-    indicator.unit = target.unit
-    actual = calc.parse_indicator_value(strip_item_number(indicator.actual_value))
-    indicator.actual_number = (
-        actual.number if actual.operator != calc.Operator.QUALITATIVE else None
-    )
+
+def indicator_apply_parsing(indicator: Indicator) -> None:
+    """Fill the parsed fields from the indicator's printed texts."""
+    parsed = indicator_parsed(indicator.annual_value, indicator.actual_value)
+    for name, value in parsed.items():
+        setattr(indicator, name, value)
 
 
 @transaction.atomic
@@ -154,14 +163,13 @@ def target_project_create(
     )
     project.full_clean()
     project.save()
+    categories = _categories()
     for item in indicators:
-        level1 = category_get(code=item.level1_code, level=1)
-        level2 = category_get(code=item.level2_code, level=2)
-        if level2.parent_id != level1.pk:
-            raise ValidationError(
-                f"第 {item.seq} 项指标：二级指标 {item.level2_code} "
-                f"不属于一级指标 {item.level1_code}。"
-            )
+        problems = _target_levels_errors(item, categories)
+        if problems:
+            raise ValidationError(problems)
+        level1 = categories[(1, item.level1_code)]
+        level2 = categories[(2, item.level2_code)]
         indicator = TargetIndicator(
             project=project,
             seq=item.seq,
@@ -174,6 +182,29 @@ def target_project_create(
         indicator.full_clean()
         indicator.save()
     return project
+
+
+TARGET_LEVEL_MISMATCH = "第 {seq} 项指标：二级指标 {level2} 不属于一级指标 {level1}。"
+
+
+def _target_levels_errors(item: CodedIndicator, categories: dict) -> list[str]:
+    """Unknown codes, or a 二级 code not under its 一级 (a typo in the cell)."""
+    level1 = categories.get((1, item.level1_code))
+    level2 = categories.get((2, item.level2_code))
+    missing = [
+        UNKNOWN_CODE.format(code=code)
+        for code, found in ((item.level1_code, level1), (item.level2_code, level2))
+        if found is None
+    ]
+    if missing:
+        return missing
+    if level2.parent_id != level1.pk:
+        return [
+            TARGET_LEVEL_MISMATCH.format(
+                seq=item.seq, level2=item.level2_code, level1=item.level1_code
+            )
+        ]
+    return []
 
 
 def target_indicators_parse(cell: str) -> list[CodedIndicator]:
@@ -323,3 +354,159 @@ def evaluation_explain_findings(*, evaluation: Evaluation, text: str) -> Evaluat
     current.full_clean()
     current.save(update_fields=["findings_explanation"])
     return current
+
+
+# --- Many rows at once (the Excel import of a district's table) -------------
+# The same checks as the one-row services above, on plain dicts, then a few
+# multi-row INSERTs (projects/bulk.py says why).
+
+BULK_MAX_ERRORS = 50
+BULK_CHANGE_REASON = "Excel 导入"
+DUPLICATE_PROJECT = "项目名称重复：“{name}”。"
+SCORE_OVER_WEIGHT = "得分须在 0 与分值之间。"
+WEIGHT_NEGATIVE = "分值不能为负数。"
+
+
+def _categories() -> dict[tuple[int, str], IndicatorCategory]:
+    """The active categories by (level, code), read once."""
+    return {
+        (c.level, c.code): c
+        for c in IndicatorCategory.objects.filter(is_active=True).select_related(
+            "parent"
+        )
+    }
+
+
+def _raise_if(errors: list[str]) -> None:
+    if errors:
+        shown = errors[:BULK_MAX_ERRORS]
+        if len(errors) > BULK_MAX_ERRORS:
+            shown.append(f"……另有 {len(errors) - BULK_MAX_ERRORS} 处问题。")
+        raise ValidationError(shown)
+
+
+def _score_errors(weight: Decimal | None, score: Decimal | None) -> list[str]:
+    """Indicator.Meta.constraints, evaluated in Python (same conditions)."""
+    errors = []
+    if weight is not None and weight < 0:
+        errors.append(WEIGHT_NEGATIVE)
+    if score is not None and (score < 0 or (weight is not None and score > weight)):
+        errors.append(SCORE_OVER_WEIGHT)
+    return errors
+
+
+class _Rows:
+    """Projects of one evaluation being validated: names, errors, values."""
+
+    def __init__(self, evaluation: Evaluation, model: type[Model], taken) -> None:
+        self.evaluation = evaluation
+        self.model = model
+        self.taken = set(taken)
+        self.projects: list[dict[str, Any]] = []
+        self.children: list[tuple[int, dict[str, Any]]] = []
+        self.errors: list[str] = []
+        self.memo: dict = {}
+
+    def add_project(self, fields: dict[str, Any]) -> str:
+        """Check and keep a project's values; returns where its errors go."""
+        where = f"项目“{fields.get('name')}”"
+        self.errors += [
+            f"{where}：{e}" for e in bulk.field_errors(self.model, fields, self.memo)
+        ]
+        if fields.get("name") in self.taken:
+            self.errors.append(DUPLICATE_PROJECT.format(name=fields.get("name")))
+        self.taken.add(fields.get("name"))
+        self.projects.append({**fields, "evaluation_id": self.evaluation.pk})
+        return where
+
+    def add_child(self, values: dict[str, Any]) -> None:
+        self.children.append((len(self.projects) - 1, values))
+
+    def save(self, child_model: type[Model], user) -> list[int]:
+        _raise_if(self.errors)
+        ids = bulk.insert(
+            self.model, self.projects, user=user, change_reason=BULK_CHANGE_REASON
+        )
+        children = [{**values, "project_id": ids[n]} for n, values in self.children]
+        bulk.insert(child_model, children, user=user, change_reason=BULK_CHANGE_REASON)
+        return ids
+
+
+@transaction.atomic
+def budget_projects_bulk_create(
+    *, evaluation: Evaluation, rows: Iterable[dict[str, Any]], user=None
+) -> list[int]:
+    """Create many projects with their indicators in a few queries.
+
+    Each row holds the keyword arguments of `budget_project_create` plus
+    ``indicators``: a list of `indicator_create`'s keyword arguments (without
+    ``project``). The checks are those of the one-row services; every
+    problem is collected and raised together, and then nothing is saved.
+    Each row gets its "+" history record, attributed to `user`. Returns the
+    new projects' primary keys.
+    """
+    current = evaluation_lock_for_edit(evaluation)
+    categories = _categories()
+    batch = _Rows(
+        current, BudgetProject, current.projects.values_list("name", flat=True)
+    )
+    for row in rows:
+        fields = dict(row)
+        items = fields.pop("indicators", ())
+        where = batch.add_project(fields)
+        for item in items:
+            values, problems = _indicator_values(item, categories, batch.memo)
+            batch.errors += [f"{where}：{e}" for e in problems]
+            batch.add_child(values)
+    return batch.save(Indicator, user)
+
+
+def _indicator_values(
+    item: dict[str, Any], categories: dict, memo: dict
+) -> tuple[dict[str, Any], list[str]]:
+    values = dict(item)
+    code = values.pop("level2_code")
+    level2 = categories.get((2, code))
+    if level2 is None:
+        return values, [UNKNOWN_CODE.format(code=code)]
+    values |= indicator_parsed(
+        values.get("annual_value", ""), values.get("actual_value", "")
+    )
+    problems = bulk.field_errors(Indicator, values, memo)
+    problems += _score_errors(values.get("weight"), values.get("score"))
+    values |= {"level1_id": level2.parent_id, "level2_id": level2.pk}
+    return values, problems
+
+
+@transaction.atomic
+def target_projects_bulk_create(
+    *, evaluation: Evaluation, rows: Iterable[dict[str, Any]], user=None
+) -> list[int]:
+    """`target_project_create` for many rows at once (same keyword arguments
+    per row), checked first, all problems raised together."""
+    current = evaluation_lock_for_edit(evaluation)
+    categories = _categories()
+    batch = _Rows(
+        current, TargetProject, current.target_projects.values_list("name", flat=True)
+    )
+    for row in rows:
+        fields = dict(row)
+        items = fields.pop("indicators", ())
+        where = batch.add_project(fields)
+        for item in items:
+            problems = _target_levels_errors(item, categories)
+            values = {
+                "seq": item.seq,
+                "name": item.name,
+                "period_value": item.period_value,
+                "annual_value": item.annual_value,
+            }
+            if not problems:
+                problems = bulk.field_errors(TargetIndicator, values, batch.memo)
+                values |= {
+                    "level1_id": categories[(1, item.level1_code)].pk,
+                    "level2_id": categories[(2, item.level2_code)].pk,
+                }
+            batch.errors += [f"{where}：{e}" for e in problems]
+            batch.add_child(values)
+    return batch.save(TargetIndicator, user)

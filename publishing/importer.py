@@ -454,7 +454,7 @@ def import_table(
             )
     try:
         evaluation = import_services.load(
-            data=data, department=department, evaluation=existing
+            data=data, department=department, evaluation=existing, user=actor
         )
     except ValidationError as exc:
         raise ImportFailed(

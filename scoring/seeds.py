@@ -3,11 +3,11 @@
 from django.db import transaction
 
 from departments.models import Department
-from projects import services as project_services
 from projects.models import Evaluation
+from projects.seeds import evaluation_for_load
 from scoring import services
 from scoring.calculations import to_decimal
-from scoring.models import SPENDING_COLUMNS
+from scoring.models import SPENDING_COLUMNS, Scorecard
 
 # Seed JSON column names → model column names.
 SEED_COLUMNS = {
@@ -21,18 +21,30 @@ SEED_COLUMNS = {
 
 
 @transaction.atomic
-def load_department_selfeval(*, data: dict, department: Department) -> Evaluation:
+def load_department_selfeval(
+    *,
+    data: dict,
+    department: Department,
+    evaluation: Evaluation | None = None,
+    user=None,
+) -> Evaluation:
+    """部门整体支出绩效自评表 (seed 004); into `evaluation`, its scorecard is
+    replaced (see `evaluation_for_load`)."""
     scale = data["spending_scale"]
     spending = {
         kind: {SEED_COLUMNS[k]: to_decimal(v) for k, v in scale[kind].items()}
         for kind in ("budget", "actual")
     }
     assert set(spending["budget"]) == set(SPENDING_COLUMNS)
-    evaluation = project_services.evaluation_create(
+    evaluation = evaluation_for_load(
         department=department,
         year=data["year"],
-        source_file=data["source"],
-        title_printed=data.get("title_printed") or "",
+        evaluation=evaluation,
+        replaced=lambda e: Scorecard.objects.filter(evaluation=e),
+        fields={
+            "source_file": data["source"],
+            "title_printed": data.get("title_printed") or "",
+        },
     )
     scorecard = services.scorecard_create(
         evaluation=evaluation,
