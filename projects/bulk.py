@@ -16,8 +16,10 @@ So the import's services validate plain dicts and insert them here:
   are the caller's to check in Python (each costs a query per row in Django).
 * `insert` builds one multi-row ``INSERT … RETURNING`` per batch, converting
   only the values whose database form differs from the Python one (JSON,
-  decimals, dates), then writes each row's "+" history record the way
-  simple-history's `bulk_history_create` does, with the same columns.
+  dates), then has the database copy each new row into its "+" history
+  record, with the columns simple-history's `bulk_history_create` writes;
+* `delete` (a table being replaced) does the same with "-" records and one
+  DELETE, instead of Django loading every row and sending a signal each.
 
 The database constraints still hold: a row that got past the checks here and
 breaks one fails the whole import inside its transaction.
@@ -189,41 +191,91 @@ def insert(
     order of `rows`. Call inside a transaction."""
     ids = _Table(model).insert(rows, returning=True)
     if hasattr(model, "history"):
-        _history_copy(model, ids, user=user, change_reason=change_reason)
+        size = (connection.features.max_query_params or BATCH_ROWS) - len(_STAMP)
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            _history_copy(
+                model,
+                "(" + ", ".join(["%s"] * len(chunk)) + ")",
+                chunk,
+                history_type="+",
+                user=user,
+                change_reason=change_reason,
+            )
     return ids
 
 
-def _history_copy(model: type[models.Model], ids: list[int], *, user, change_reason):
-    """The "+" history record of each new row, as simple-history's
-    `bulk_history_create` makes it (every tracked field, the time, the user,
-    the reason), copied by the database from the rows just inserted rather
-    than sent a second time."""
-    history = model.history.model
+def delete(queryset: models.QuerySet, *, user=None, change_reason: str = "") -> int:
+    """Delete the queryset's rows in two statements: their "-" history records
+    (copied by the database), then the rows; returns how many.
+
+    Django's `delete()` loads every row and its related rows and writes
+    each history record on its own (a post_delete signal), 20 s for a
+    district's indicators. What refers to these rows is the caller's to
+    delete or unlink first, as Django's collector would have.
+    """
+    model = queryset.model
+    sql, params = queryset.values("pk").query.sql_with_params()
+    if hasattr(model, "history"):
+        _history_copy(
+            model,
+            f"({sql})",
+            list(params),
+            history_type="-",
+            user=user,
+            change_reason=change_reason,
+        )
     quote = connection.ops.quote_name
-    tracked = [f.column for f in history.tracked_fields]
-    stamp = {
-        "history_date": timezone.now(),
-        "history_type": "+",
-        "history_change_reason": change_reason,
-        "history_user_id": user.pk if user is not None and user.pk else None,
-    }
-    extra = [history._meta.get_field(name).column for name in stamp]
-    extra_values = [
-        history._meta.get_field(name).get_db_prep_save(value, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.pk.column)} IN ({sql})",
+            params,
+        )
+        return cursor.rowcount
+
+
+_STAMP = ("history_date", "history_type", "history_change_reason", "history_user_id")
+
+
+def _history_copy(
+    model: type[models.Model],
+    pks_sql: str,
+    pks_params: list,
+    *,
+    history_type: str,
+    user,
+    change_reason: str,
+) -> None:
+    """A history record of each row whose primary key is in `pks_sql`, as
+    simple-history makes it (every tracked field, the time, "+" or "-", the
+    user, the reason), copied by the database from the rows themselves."""
+    history = model.history.model
+    meta = history._meta
+    quote = connection.ops.quote_name
+    stamp = dict(
+        zip(
+            _STAMP,
+            [
+                timezone.now(),
+                history_type,
+                change_reason,
+                user.pk if user is not None and user.pk else None,
+            ],
+            strict=True,
+        )
+    )
+    tracked = [quote(f.column) for f in history.tracked_fields]
+    extra = [quote(meta.get_field(name).column) for name in stamp]
+    values = [
+        meta.get_field(name).get_db_prep_save(value, connection)
         for name, value in stamp.items()
     ]
-    head = (
-        f"INSERT INTO {quote(history._meta.db_table)} "
-        f"({', '.join(quote(c) for c in tracked + extra)}) "
-        f"SELECT {', '.join(quote(c) for c in tracked)}, "
-        f"{', '.join(['%s'] * len(extra))} "
-        f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN "
-    )
-    size = (connection.features.max_query_params or BATCH_ROWS) - len(extra)
     with connection.cursor() as cursor:
-        for start in range(0, len(ids), size):
-            chunk = ids[start : start + size]
-            cursor.execute(
-                head + "(" + ", ".join(["%s"] * len(chunk)) + ")",
-                extra_values + chunk,
-            )
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(tracked + extra)}) "
+            f"SELECT {', '.join(tracked)}, {', '.join(['%s'] * len(values))} "
+            f"FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.pk.column)} IN {pks_sql}",
+            values + list(pks_params),
+        )

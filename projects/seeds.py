@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 
 from departments.models import Department
 from projects import services
@@ -54,7 +53,7 @@ def evaluation_for_load(
     year: int,
     evaluation: Evaluation | None,
     fields: dict[str, Any],
-    replaced: Callable[[Evaluation], QuerySet],
+    clear: Callable[[Evaluation], object],
     others: Callable[[Evaluation], bool] = lambda evaluation: False,
 ) -> Evaluation:
     """The evaluation a loader writes into, with the table's own fields set.
@@ -69,7 +68,7 @@ def evaluation_for_load(
     if evaluation is None:
         return services.evaluation_create(department=department, year=year, **fields)
     current = services.evaluation_lock_for_edit(evaluation)
-    replaced(current).delete()
+    clear(current)
     if "published_totals" in fields and others(current):
         fields = {
             **fields,
@@ -98,7 +97,7 @@ def load_project_selfeval(
         department=department,
         year=data["year"],
         evaluation=evaluation,
-        replaced=lambda e: e.projects.all(),
+        clear=lambda e: services.budget_projects_delete_all(evaluation=e, user=user),
         others=lambda e: e.target_projects.exists(),
         fields={
             "budget_by_source": split,
@@ -219,7 +218,7 @@ def load_target(
         department=department,
         year=data["year"],
         evaluation=evaluation,
-        replaced=lambda e: e.target_projects.all(),
+        clear=lambda e: services.target_projects_delete_all(evaluation=e, user=user),
         others=lambda e: e.projects.exists(),
         fields={
             "title_printed": data.get("title_printed") or "",

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, Q
 
 from departments.models import Department
 from projects import bulk
@@ -21,6 +21,7 @@ from projects.models import (
     Evaluation,
     Indicator,
     IndicatorCategory,
+    ReviewComment,
     TargetIndicator,
     TargetProject,
 )
@@ -510,3 +511,39 @@ def target_projects_bulk_create(
             batch.errors += [f"{where}：{e}" for e in problems]
             batch.add_child(values)
     return batch.save(TargetIndicator, user)
+
+
+@transaction.atomic
+def budget_projects_delete_all(*, evaluation: Evaluation, user=None) -> int:
+    """Remove the evaluation's project table (an import replacing it), with
+    the history a one-by-one delete writes; returns how many projects.
+
+    Review comments on its projects and indicators stay, unlinked, as the
+    SET_NULL of their foreign keys would leave them.
+    """
+    current = evaluation_lock_for_edit(evaluation)
+    projects = BudgetProject.objects.filter(evaluation=current)
+    indicators = Indicator.objects.filter(project__evaluation=current)
+    ReviewComment.objects.filter(evaluation=current).filter(
+        Q(project__isnull=False) | Q(indicator__isnull=False)
+    ).update(project=None, indicator=None)
+    reason = BULK_CHANGE_REASON
+    bulk.delete(indicators, user=user, change_reason=reason)
+    return bulk.delete(projects, user=user, change_reason=reason)
+
+
+@transaction.atomic
+def target_projects_delete_all(*, evaluation: Evaluation, user=None) -> int:
+    """Remove the evaluation's 项目支出绩效目标表 rows (an import replacing it)."""
+    current = evaluation_lock_for_edit(evaluation)
+    reason = BULK_CHANGE_REASON
+    bulk.delete(
+        TargetIndicator.objects.filter(project__evaluation=current),
+        user=user,
+        change_reason=reason,
+    )
+    return bulk.delete(
+        TargetProject.objects.filter(evaluation=current),
+        user=user,
+        change_reason=reason,
+    )

@@ -69,7 +69,7 @@ def load_national(
         department=department,
         year=data["year"],
         evaluation=evaluation,
-        replaced=lambda e: e.projects.all(),
+        clear=lambda e: services.budget_projects_delete_all(evaluation=e, user=user),
         others=lambda e: e.target_projects.exists(),
         fields={
             "budget_by_source": not unsplit,

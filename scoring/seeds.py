@@ -7,7 +7,7 @@ from projects.models import Evaluation
 from projects.seeds import evaluation_for_load
 from scoring import services
 from scoring.calculations import to_decimal
-from scoring.models import SPENDING_COLUMNS, Scorecard
+from scoring.models import SPENDING_COLUMNS
 
 # Seed JSON column names → model column names.
 SEED_COLUMNS = {
@@ -40,7 +40,7 @@ def load_department_selfeval(
         department=department,
         year=data["year"],
         evaluation=evaluation,
-        replaced=lambda e: Scorecard.objects.filter(evaluation=e),
+        clear=lambda e: services.scorecard_delete(evaluation=e),
         fields={
             "source_file": data["source"],
             "title_printed": data.get("title_printed") or "",

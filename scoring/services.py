@@ -129,3 +129,10 @@ def scorecard_item_save(*, item: ScorecardItem) -> ScorecardItem:
 def scorecard_item_delete(*, item: ScorecardItem) -> None:
     evaluation_lock_for_edit(item.scorecard.evaluation)
     item.delete()
+
+
+@transaction.atomic
+def scorecard_delete(*, evaluation: Evaluation) -> None:
+    """Remove the evaluation's scorecard (an import replacing it)."""
+    evaluation_lock_for_edit(evaluation)
+    Scorecard.objects.filter(evaluation=evaluation).delete()

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from projects import services
 from projects.indicator_codes import CodedIndicator
-from projects.models import BudgetProject, Evaluation, Indicator, TargetProject
+from projects.models import (
+    BudgetProject,
+    Evaluation,
+    Indicator,
+    ReviewComment,
+    TargetProject,
+)
 from projects.workflow import Locked
 from tests import factories
 
@@ -280,3 +286,91 @@ def test_bulk_refuses_exactly_what_the_one_row_services_refuse(
         lambda e: services.budget_projects_bulk_create(evaluation=e, rows=[row])
     )
     assert one == many
+
+
+def test_deleting_a_table_writes_the_history_of_a_one_by_one_delete():
+    user = factories.UserFactory()
+    bulk, single = factories.EvaluationFactory(), factories.EvaluationFactory()
+    for evaluation in (bulk, single):
+        services.budget_projects_bulk_create(evaluation=evaluation, rows=_rows())
+    indicator = Indicator.objects.filter(project__evaluation=bulk).first()
+    comment = ReviewComment.objects.create(
+        evaluation=bulk,
+        project=indicator.project,
+        indicator=indicator,
+        author_name="审核人",
+        text="请核实",
+    )
+    assert services.budget_projects_delete_all(evaluation=bulk, user=user) == 2
+    for project in single.projects.all():
+        services.budget_project_delete(project=project)
+
+    assert not bulk.projects.exists()
+    assert not Indicator.objects.filter(project__evaluation=bulk).exists()
+    comment.refresh_from_db()
+    assert comment.project is None and comment.indicator is None
+    # The "-" records of the bulk delete match those of Django's delete.
+    for model in (BudgetProject, Indicator):
+        records = {
+            evaluation.pk: sorted(
+                (r.name, getattr(r, "annual_value", ""))
+                for r in model.history.filter(history_type="-")
+                if _evaluation_of(r) == evaluation.pk
+            )
+            for evaluation in (bulk, single)
+        }
+        assert records[bulk.pk] == records[single.pk] != []
+    assert {
+        r.history_user_id
+        for r in BudgetProject.history.filter(history_type="-", evaluation_id=bulk.pk)
+    } == {user.pk}
+
+
+def _evaluation_of(record):
+    if hasattr(record, "evaluation_id"):
+        return record.evaluation_id
+    return BudgetProject.history.filter(id=record.project_id).first().evaluation_id
+
+
+def test_bulk_delete_handles_everything_that_refers_to_projects():
+    """Django's delete would cascade or unlink these; the bulk delete does it
+    by hand, so a new foreign key to a project must be added there too."""
+    refer = {
+        model: sorted(
+            (r.related_model.__name__, r.field.name, r.on_delete.__name__)
+            for r in model._meta.related_objects
+            if not r.related_model.__name__.startswith("Historical")
+        )
+        for model in (BudgetProject, Indicator, TargetProject)
+    }
+    assert refer == {
+        BudgetProject: [
+            ("Indicator", "project", "CASCADE"),
+            ("ReviewComment", "project", "SET_NULL"),
+        ],
+        Indicator: [("ReviewComment", "indicator", "SET_NULL")],
+        TargetProject: [("TargetIndicator", "project", "CASCADE")],
+    }
+
+
+def test_replacing_the_target_table_deletes_its_rows_with_history():
+    evaluation = factories.EvaluationFactory()
+    row = {
+        "seq": 1,
+        "name": "职业技能培训",
+        "fund_user": "某某中心",
+        "fiscal": Decimal("50"),
+        "special_account": None,
+        "other": None,
+        "goal": "",
+        "indicators": [
+            CodedIndicator(1, "1", "产出指标", "11", "数量指标", "人数", "", "≥1人")
+        ],
+    }
+    services.target_projects_bulk_create(evaluation=evaluation, rows=[row])
+    assert services.target_projects_delete_all(evaluation=evaluation) == 1
+    assert not TargetProject.objects.filter(evaluation=evaluation).exists()
+    assert [r.history_type for r in TargetProject.history.filter(name=row["name"])] == [
+        "-",
+        "+",
+    ]

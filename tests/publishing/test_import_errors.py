@@ -405,20 +405,22 @@ def test_year_that_disagrees_with_the_title_is_refused():
 def test_failure_in_the_middle_of_an_import_leaves_nothing_behind(monkeypatch):
     from django.core.exceptions import ValidationError
 
-    create = services.indicator_create
-    calls = {"n": 0}
+    from projects import bulk
 
-    def failing(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 15:
-            raise ValidationError("模拟的第 15 个指标写入失败")
-        return create(**kwargs)
+    insert = bulk.insert
+    written = []
 
-    monkeypatch.setattr(services, "indicator_create", failing)
+    def failing(model, rows, **kwargs):
+        if model.__name__ == "Indicator":
+            raise ValidationError("模拟的指标写入失败")
+        written.append(model.__name__)
+        return insert(model, rows, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert", failing)
     result = read_table(workbook_bytes("000"))
     before = db_dump()
-    with pytest.raises(ImportFailed, match="导入失败：模拟的第 15 个指标写入失败"):
+    with pytest.raises(ImportFailed, match="导入失败：模拟的指标写入失败"):
         import_table(result=result, department=NewDepartment(name="测试区新部门"))
-    assert calls["n"] == 15  # projects and indicators had been written
+    assert written == ["BudgetProject"]  # the projects had been written
     assert db_dump() == before
     assert not Department.objects.filter(name="测试区新部门").exists()
