@@ -11,7 +11,6 @@ import pytest
 from openpyxl import Workbook
 
 from departments.models import Department
-from projects import services
 from projects.models import Evaluation
 from publishing import layouts as L
 from publishing import reader
