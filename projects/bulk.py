@@ -28,6 +28,7 @@ breaks one fails the whole import inside its transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
@@ -63,13 +64,23 @@ def label(model: type[models.Model], name: str) -> str:
         return name
 
 
-def _free_text(field: models.Field) -> bool:
-    return (
+@cache
+def _checks(model: type[models.Model], name: str) -> tuple[models.Field, bool, bool]:
+    """The field, whether a string in it needs no check (free text: its
+    `clean` cannot fail), and whether a blank value is skipped."""
+    field = model._meta.get_field(name)
+    free_text = (
         isinstance(field, models.TextField)
         and field.blank
         and not field.choices
         and not field.validators
     )
+    return field, free_text, field.blank
+
+
+def _blank(value: Any) -> bool:
+    """`value in Field.empty_values` without comparing a Decimal to "" and []."""
+    return value is None or (type(value) in (str, list, tuple, dict) and not value)
 
 
 def field_errors(
@@ -87,10 +98,10 @@ def field_errors(
     """
     errors = []
     for name, value in values.items():
-        field = model._meta.get_field(name)
-        if isinstance(value, str) and _free_text(field):
+        field, free_text, blank = _checks(model, name)
+        if free_text and type(value) is str:
             continue
-        if field.blank and value in field.empty_values:
+        if blank and _blank(value):
             continue  # clean_fields skips blank values of blank fields too
         key = (model, name, type(value), str(value)) if memo is not None else None
         if key is not None and key in memo:
@@ -104,7 +115,8 @@ def field_errors(
             if key is not None:
                 memo[key] = cleaned, problems
         values[name] = cleaned
-        errors += problems
+        if problems:
+            errors += problems
     return errors
 
 
