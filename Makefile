@@ -44,6 +44,7 @@ test: seed lint
 
 bench: seed
 	$(PY) -m bench
+	$(PY) -m bench.import_bench
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .hypothesis
