@@ -446,20 +446,34 @@ def budget_projects_bulk_create(
     Each row gets its "+" history record, attributed to `user`. Returns the
     new projects' primary keys.
     """
+    return _bulk_create(
+        evaluation=evaluation,
+        rows=rows,
+        user=user,
+        model=BudgetProject,
+        existing=lambda e: e.projects,
+        child_model=Indicator,
+        child_values=_indicator_values,
+    )
+
+
+def _bulk_create(
+    *, evaluation, rows, user, model, existing, child_model, child_values
+) -> list[int]:
+    """Projects of `model` with their indicators (`child_model`, each built
+    by `child_values(item, categories, memo)` → (values, problems))."""
     current = evaluation_lock_for_edit(evaluation)
     categories = _categories()
-    batch = _Rows(
-        current, BudgetProject, current.projects.values_list("name", flat=True)
-    )
+    batch = _Rows(current, model, existing(current).values_list("name", flat=True))
     for row in rows:
         fields = dict(row)
         items = fields.pop("indicators", ())
         where = batch.add_project(fields)
         for item in items:
-            values, problems = _indicator_values(item, categories, batch.memo)
+            values, problems = child_values(item, categories, batch.memo)
             batch.errors += [f"{where}：{e}" for e in problems]
             batch.add_child(values)
-    return batch.save(Indicator, user)
+    return batch.save(child_model, user)
 
 
 def _indicator_values(
@@ -485,32 +499,34 @@ def target_projects_bulk_create(
 ) -> list[int]:
     """`target_project_create` for many rows at once (same keyword arguments
     per row), checked first, all problems raised together."""
-    current = evaluation_lock_for_edit(evaluation)
-    categories = _categories()
-    batch = _Rows(
-        current, TargetProject, current.target_projects.values_list("name", flat=True)
+    return _bulk_create(
+        evaluation=evaluation,
+        rows=rows,
+        user=user,
+        model=TargetProject,
+        existing=lambda e: e.target_projects,
+        child_model=TargetIndicator,
+        child_values=_target_indicator_values,
     )
-    for row in rows:
-        fields = dict(row)
-        items = fields.pop("indicators", ())
-        where = batch.add_project(fields)
-        for item in items:
-            problems = _target_levels_errors(item, categories)
-            values = {
-                "seq": item.seq,
-                "name": item.name,
-                "period_value": item.period_value,
-                "annual_value": item.annual_value,
-            }
-            if not problems:
-                problems = bulk.field_errors(TargetIndicator, values, batch.memo)
-                values |= {
-                    "level1_id": categories[(1, item.level1_code)].pk,
-                    "level2_id": categories[(2, item.level2_code)].pk,
-                }
-            batch.errors += [f"{where}：{e}" for e in problems]
-            batch.add_child(values)
-    return batch.save(TargetIndicator, user)
+
+
+def _target_indicator_values(
+    item: CodedIndicator, categories: dict, memo: dict
+) -> tuple[dict[str, Any], list[str]]:
+    values = {
+        "seq": item.seq,
+        "name": item.name,
+        "period_value": item.period_value,
+        "annual_value": item.annual_value,
+    }
+    problems = _target_levels_errors(item, categories)
+    if not problems:
+        problems = bulk.field_errors(TargetIndicator, values, memo)
+        values |= {
+            "level1_id": categories[(1, item.level1_code)].pk,
+            "level2_id": categories[(2, item.level2_code)].pk,
+        }
+    return values, problems
 
 
 @transaction.atomic
