@@ -63,6 +63,9 @@ TOO_LONG = "内容过长：{length} 个字，最多 {limit} 个字。"
 RECORDED = "已按原表记录，导入后列入一致性核对差异。"
 SPLIT_SUM = "原表合计 {printed}，{parts}之和为 {computed}；" + RECORDED
 COLUMN_SUM = "合计行原表 {printed}，各项目之和为 {computed}；" + RECORDED
+UNIT_COLUMN_SUM = (
+    "单位行“{unit}”原表 {printed}，该单位各项目之和为 {computed}；" + RECORDED
+)
 RATE_DIFF = "原表执行率 {printed}%，按实际支出÷预算计算为 {computed}%；" + RECORDED
 WRONG_UNIT = (
     "表格的金额单位是“{unit}”，本系统以“万元”记录金额；"
@@ -732,14 +735,18 @@ def parse_target(
         members = [
             p for p in projects if block is totals or p["fund_user"] == block["name"]
         ]
-        for key in ("total", "fiscal"):
+        for key in money_keys:
             printed = as_decimal(block[key])
             known = [as_decimal(p[key]) for p in members if p[key] is not None]
             if printed is not None and known:
                 computed = sum(known, Decimal("0.00"))
                 if printed != computed:
                     ctx.warn(
-                        COLUMN_SUM.format(printed=printed, computed=computed),
+                        COLUMN_SUM.format(printed=printed, computed=computed)
+                        if block is totals
+                        else UNIT_COLUMN_SUM.format(
+                            unit=block["name"], printed=printed, computed=computed
+                        ),
                         row,
                         by_key[key],
                     )

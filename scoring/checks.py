@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from projects.models import BudgetProject, Evaluation
+from projects.models import BudgetProject, Evaluation, TargetProject
 from scoring import calculations as calc
 from scoring.models import SPENDING_COLUMNS, SPENDING_GROUPS, Scorecard
 from scoring.selectors import rules_for_region
@@ -171,8 +171,22 @@ def _rate_finding(
 
 # --- 项目支出绩效目标表 -----------------------------------------------------
 
+# JSON key of a printed 合计/单位 row → its column label; a project's figure
+# is the attribute of the same name (总计 is derived from the three sources).
+_TARGET_COLUMNS = {
+    "total": "总计",
+    "fiscal": "财政拨款",
+    "special_account": "财政专户拨款",
+    "other": "其他资金",
+}
 
-def target_table_checks(evaluation: Evaluation, projects: list) -> list[Finding]:
+
+def target_table_checks(
+    evaluation: Evaluation, projects: list[TargetProject]
+) -> list[Finding]:
+    """The 项目支出绩效目标表: each project's 总计 against its sources, the
+    合计 row against every project, each 资金使用单位 row against the projects
+    of that unit (`TargetProject.fund_user`)."""
     findings: list[Finding] = []
     published = evaluation.published_totals or {}
     printed_rows = published.get("projects") or {}
@@ -189,26 +203,73 @@ def target_table_checks(evaluation: Evaluation, projects: list) -> list[Finding]
                     _fmt(p.total),
                 )
             )
-    project_sum = sum((p.total or ZERO for p in projects), ZERO)
-    fiscal_sum = sum((p.fiscal or ZERO for p in projects), ZERO)
-    rows = [("合计行", published.get("totals") or {})]
-    rows += [(f"单位行“{r['name']}”", r) for r in published.get("unit_rows") or []]
-    for where, row in rows:
-        for key, column_sum, label in (
-            ("total", project_sum, "总计"),
-            ("fiscal", fiscal_sum, "财政拨款"),
-        ):
-            shown = _dec(row.get(key))
-            if shown is not None and shown != column_sum:
-                findings.append(
-                    Finding(
-                        "column_sum",
-                        where,
-                        f"{where}{label}：原表 {shown}，各项目之和为 {column_sum}。",
-                        _fmt(shown),
-                        _fmt(column_sum),
-                    )
+    findings += _target_row_checks(
+        "合计行", published.get("totals") or {}, projects, "各项目"
+    )
+    unit_rows = published.get("unit_rows") or []
+    by_unit: dict[str, list[TargetProject]] = {}
+    for p in projects:
+        by_unit.setdefault(p.fund_user, []).append(p)
+    for row in unit_rows:
+        where = f"单位行“{row['name']}”"
+        members = by_unit.get(row["name"])
+        if members:
+            findings += _target_row_checks(where, row, members, "该单位各项目")
+        else:
+            # Nothing to add up: most likely the unit is spelt differently
+            # on the row and on its projects.
+            shown = _dec(row.get("total"))
+            figure = "" if shown is None else f"，原表总计 {shown} 无从核对"
+            findings.append(
+                Finding(
+                    "column_sum",
+                    where,
+                    f"{where}：没有项目的资金使用单位为“{row['name']}”{figure}。",
+                    _fmt(shown),
+                    None,
                 )
+            )
+    if unit_rows:
+        printed_units = {row["name"] for row in unit_rows}
+        for unit, members in by_unit.items():
+            if unit in printed_units:
+                continue
+            column_sum = sum((p.total or ZERO for p in members), ZERO)
+            where = f"资金使用单位“{unit}”"
+            findings.append(
+                Finding(
+                    "column_sum",
+                    where,
+                    f"{where}：原表没有该单位的单位行，其 {len(members)} 个项目"
+                    f"（总计 {column_sum}）不在任何单位行之下。",
+                    None,
+                    _fmt(column_sum),
+                )
+            )
+    return findings
+
+
+def _target_row_checks(
+    where: str, row: dict, members: list[TargetProject], summed: str
+) -> list[Finding]:
+    """A printed 合计/单位 row against the column sums of its projects; a
+    blank cell is not compared, a blank project figure counts as zero."""
+    findings = []
+    for key, label in _TARGET_COLUMNS.items():
+        shown = _dec(row.get(key))
+        if shown is None:
+            continue
+        column_sum = sum((getattr(p, key) or ZERO for p in members), ZERO)
+        if shown != column_sum:
+            findings.append(
+                Finding(
+                    "column_sum",
+                    where,
+                    f"{where}{label}：原表 {shown}，{summed}之和为 {column_sum}。",
+                    _fmt(shown),
+                    _fmt(column_sum),
+                )
+            )
     return findings
 
 
