@@ -227,7 +227,7 @@ def delete(queryset: models.QuerySet, *, user=None, change_reason: str = "") -> 
     delete or unlink first, as Django's collector would have.
     """
     model = queryset.model
-    sql, params = queryset.values("pk").query.sql_with_params()
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
     if hasattr(model, "history"):
         _history_copy(
             model,
