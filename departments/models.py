@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import FileExtensionValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class User(AbstractUser):
@@ -41,6 +42,9 @@ class Department(models.Model):
         help_text="透明背景 PNG，审核通过后盖在导出表格的（盖章）处。",
     )
     is_active = models.BooleanField("启用", default=True)
+    # Who changed a department's name, parent or seal, and when: the seal is
+    # what makes an exported table official.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "部门"
