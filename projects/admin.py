@@ -21,6 +21,7 @@ from projects.models import (
     TargetProject,
 )
 from projects.resources import BudgetProjectResource, IndicatorResource
+from publishing.import_admin import EvaluationImportAdmin
 from scoring.checks import evaluation_checks
 
 NOT_APPLICABLE = "不适用"
@@ -31,10 +32,12 @@ def percent(value) -> str:
 
 
 def findings_html(findings) -> str:
+    # Classes, not style attributes: the CSP refuses inline styles
+    # (static/css/admin.css).
     if not findings:
-        return format_html('<span style="color:#2e7d32">{}</span>', "核对无误")
+        return format_html('<span class="findings-ok">{}</span>', "核对无误")
     return format_html(
-        '<ul style="margin:0;padding-left:1.2em;color:#b71c1c">{}</ul>',
+        '<ul class="findings-list">{}</ul>',
         format_html_join("", "<li>{}</li>", ((f.message,) for f in findings)),
     )
 
@@ -71,7 +74,10 @@ class BudgetProjectInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(DepartmentScopedAdmin):
+class EvaluationAdmin(EvaluationImportAdmin, DepartmentScopedAdmin):
+    """Evaluations, plus the Excel import of an official table (the
+    "导入 Excel（官方表样）" button on the list, `publishing.import_admin`)."""
+
     department_path = "department"
     list_display = ["__str__", "department", "year", "status", "project_count"]
     list_filter = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,11 @@ EXPECTED = json.loads((WORKBOOKS / "expected.json").read_text(encoding="utf-8"))
     "workbooks"
 ]
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What the upload pages say about `negative_workbook()`.
+NEGATIVE_AMOUNT = (
+    "工作表“Sheet1” 第 7 行 第 D 列（项目年度预算金额·合计）：金额不能为负数（-1）"
+)
 # Seed file key → the department code the seed registry gives it.
 SEED_DEPARTMENTS = {
     "000": "440307-JYZX",
@@ -113,3 +119,38 @@ def document_cells(data: dict) -> list:
         ]
         for sheet in document.sheets
     ]
+
+
+# --- the upload pages (filler's and admin's) ------------------------------------
+
+
+def changed_workbook() -> bytes:
+    """Seed 000 with 扶持就业's 一般公共预算 budget set to 10000 (from 10470.27)."""
+
+    def change(ws):
+        ws["D7"] = 10000
+        ws["E7"] = 10000
+
+    return edit_workbook(workbook_bytes("000"), change)
+
+
+def negative_workbook() -> bytes:
+    """Seed 000 with a negative amount: one located problem, NEGATIVE_AMOUNT."""
+
+    def change(ws):
+        ws["D7"] = -1
+
+    return edit_workbook(workbook_bytes("000"), change)
+
+
+def fuchi_budget_general() -> str:
+    """扶持就业's 一般公共预算 budget in seed 000's evaluation, as stored."""
+    evaluation = Evaluation.objects.get(department__code="440307-JYZX", year=2021)
+    return str(evaluation.projects.get(name="扶持就业").budget_general)
+
+
+def token_of(response) -> str:
+    """The signed token of a preview page's confirm form."""
+    match = re.search(r'name="token" value="([^"]+)"', response.content.decode())
+    assert match, "no confirm form"
+    return match.group(1)

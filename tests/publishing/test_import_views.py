@@ -1,7 +1,6 @@
 """The filler's upload page: preview, then confirm; scoping and CSRF."""
 
 import hashlib
-import re
 
 import pytest
 from django.test import Client
@@ -9,13 +8,21 @@ from django.urls import reverse
 
 from departments.models import AuditEvent
 from projects.models import Evaluation
-from publishing import import_views
-from tests.publishing.importing import db_dump, edit_workbook, workbook_bytes
+from publishing import import_flow
+from tests.publishing.importing import (
+    NEGATIVE_AMOUNT,
+    XLSX,
+    changed_workbook,
+    db_dump,
+    fuchi_budget_general,
+    negative_workbook,
+    token_of,
+    workbook_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
 CODE, YEAR = "440307-JYZX", 2021
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(autouse=True)
@@ -33,25 +40,6 @@ def upload(client, content: bytes, **extra):
 
     file = SimpleUploadedFile("自评表.xlsx", content, content_type=XLSX)
     return client.post(url(), {"file": file, **extra})
-
-
-def changed_workbook() -> bytes:
-    def change(ws):
-        ws["D7"] = 10000
-        ws["E7"] = 10000
-
-    return edit_workbook(workbook_bytes("000"), change)
-
-
-def token_of(response) -> str:
-    match = re.search(r'name="token" value="([^"]+)"', response.content.decode())
-    assert match, "no confirm form"
-    return match.group(1)
-
-
-def budget_general() -> str:
-    evaluation = Evaluation.objects.get(department__code=CODE, year=YEAR)
-    return str(evaluation.projects.get(name="扶持就业").budget_general)
 
 
 def test_filler_sees_the_link_and_the_form(client, filler_a):
@@ -87,7 +75,7 @@ def test_preview_then_confirm_replaces_the_table(client, filler_a, media):
     )
     assert done.status_code == 302
     assert done["Location"] == reverse("projects:evaluation", args=[CODE, YEAR])
-    assert budget_general() == "10000.00"
+    assert fuchi_budget_general() == "10000.00"
     assert not list((media / "imports").glob("*.xlsx"))
     assert AuditEvent.objects.filter(action="import", success=True, user=filler_a)
 
@@ -104,19 +92,13 @@ def test_department_year_without_evaluation_is_created(client, filler_a):
 
 
 def test_bad_workbook_lists_problems_and_offers_no_confirm(client, filler_a, media):
-    def change(ws):
-        ws["D7"] = -1
-
     client.force_login(filler_a)
     before = db_dump()
-    page = upload(client, edit_workbook(workbook_bytes("000"), change))
+    page = upload(client, negative_workbook())
     html = page.content.decode()
     assert page.status_code == 200
     assert "无法导入：1 个问题（未保存任何数据）" in html
-    assert (
-        "工作表“Sheet1” 第 7 行 第 D 列（项目年度预算金额·合计）：金额不能为负数（-1）"
-        in html
-    )
+    assert NEGATIVE_AMOUNT in html
     assert 'name="token"' not in html
     assert not (media / "imports").exists()
     assert AuditEvent.objects.filter(action="import", success=False).exists()
@@ -154,7 +136,7 @@ def test_upload_without_csrf_token_is_refused(filler_a):
 def test_file_over_the_size_limit_is_refused_before_reading(
     client, filler_a, monkeypatch
 ):
-    monkeypatch.setattr(import_views, "MAX_UPLOAD_BYTES", 1024)
+    monkeypatch.setattr(import_flow, "MAX_UPLOAD_BYTES", 1024)
     client.force_login(filler_a)
     response = upload(client, workbook_bytes("000"))
     assert response.status_code == 413
@@ -198,4 +180,4 @@ def test_locked_evaluation_shows_why_and_refuses(client, filler_a):
     assert "已提交，数据已冻结，任何人都不能修改" in refused.content.decode()
     AuditEvent.objects.filter(action="import", success=False).delete()
     assert db_dump() == before
-    assert budget_general() == "10470.27"
+    assert fuchi_budget_general() == "10470.27"
