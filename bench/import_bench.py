@@ -12,12 +12,16 @@ side in one process and in alternation:
 * read by ``pandas.read_excel(header=None)`` (openpyxl engine), which only
   turns the cells into a DataFrame.
 
-Target: the import ≤ 3 × pandas. Both times are CPU time of this process
-(`time.process_time`), which on a shared machine is steadier than wall
-time; the wall times are printed too. Also reported: the read and the
-database part separately, peak memory of one import (tracemalloc, Python
-allocations) and of the process (ru_maxrss). `make bench` runs it on the
-embedded SQLite database; with DATABASE_URL set it measures that database.
+Target: the import ≤ 3 × pandas, in elapsed (wall) time, which is what a
+user waits and the only measure that counts a database server's work. CPU
+time of this process is printed too: on a busy shared machine it is the
+steadier figure for SQLite (where all the work is in this process). On
+PostgreSQL the deferred foreign-key checks, which run at commit, are forced
+inside the timed part (the import is rolled back, so it never commits).
+Also reported: the read and the database part separately, peak memory of
+one import (tracemalloc, Python allocations) and of the process
+(ru_maxrss). `make bench` runs it on the embedded SQLite database; with
+DATABASE_URL set it measures that database.
 
 Not a test: numbers depend on the machine and its load.
 """
@@ -148,7 +152,7 @@ def median(times: list[float]) -> float:
 
 def _import(content: bytes):
     """One whole import, rolled back: (read s, write s, result, projects)."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from publishing.importer import NewDepartment, import_table, read_table
 
@@ -161,19 +165,18 @@ def _import(content: bytes):
         evaluation = import_table(
             result=result, department=NewDepartment(name="测试市测试区基准测试局")
         )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         write = time.process_time() - start
         count = evaluation.projects.count()
         transaction.set_rollback(True)
     return read, write, count
 
 
-def _row(label: str, times: list[float], walls: list[float] | None = None) -> str:
-    line = f"{label:<22}{median(times):6.2f} s  (runs: " + ", ".join(
-        f"{t:.2f}" for t in times
-    )
-    if walls:
-        line += f"; wall {median(walls):.2f} s"
-    return line + ")"
+def _row(label: str, times: list[float]) -> str:
+    runs = ", ".join(f"{t:.2f}" for t in times)
+    return f"{label:<22}{median(times):6.2f} s  (runs: {runs})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,13 +210,18 @@ def main(argv: list[str] | None = None) -> int:
         frame = pd.read_excel(io.BytesIO(content), header=None)
         theirs.append(time.process_time() - start)
         their_walls.append(time.perf_counter() - wall)
-    ratio = median(totals) / median(theirs)
+    ratio = median(walls) / median(their_walls)
+    print("CPU time of this process:")
     print(_row("  read_table:", reads))
     print(_row("  import_table:", writes))
-    print(_row("import (both):", totals, walls))
-    print(_row("pandas.read_excel:", theirs, their_walls) + f"  {frame.shape[0]} rows")
+    print(_row("  import (both):", totals))
+    print(_row("  pandas.read_excel:", theirs) + f"  {frame.shape[0]} rows")
+    print(f"  ratio:              {median(totals) / median(theirs):6.2f} ×")
+    print("elapsed time:")
+    print(_row("  import:", walls))
+    print(_row("  pandas.read_excel:", their_walls))
     print(
-        f"ratio:                {ratio:6.2f} × (target ≤ {TARGET_RATIO:.0f} ×) "
+        f"  ratio:              {ratio:6.2f} × (target ≤ {TARGET_RATIO:.0f} ×) "
         + ("OK" if ratio <= TARGET_RATIO else "OVER TARGET")
     )
     tracemalloc.start()

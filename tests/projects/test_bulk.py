@@ -35,7 +35,8 @@ def _rows():
             "unit_name": "某某中心",
             "budget_general": Decimal("120.50"),
             "actual_general": Decimal("118.25"),
-            "annual_goal": "促进就业",
+            # Tabs, line breaks and backslashes survive PostgreSQL's COPY.
+            "annual_goal": "促进就业\t第一\n第二\\三\r\\N",
             "published": {"budget_total": "120.50"},
             "indicators": [
                 {
