@@ -10,9 +10,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Prefetch, QuerySet
 from django.forms.models import model_to_dict
 
-from projects.models import Evaluation
+from projects.models import (
+    BudgetProject,
+    Evaluation,
+    Indicator,
+    TargetIndicator,
+    TargetProject,
+)
 
 _CONTRIBUTORS: dict[str, Callable[[Evaluation], Any]] = {}
 _SKIP = {"id", "evaluation", "project", "version", "published"}
@@ -36,46 +43,46 @@ def _plain(value):
     return value
 
 
+def _projects_with_indicators(projects: QuerySet, indicators: QuerySet) -> QuerySet:
+    # One query for all indicators, not one per project: the exports hash the
+    # content of an approved evaluation on every download.
+    return projects.order_by("seq").prefetch_related(
+        Prefetch("indicators", queryset=indicators.select_related("level1", "level2"))
+    )
+
+
+def _project_content(project) -> dict:
+    return {
+        **plain_fields(project),
+        "indicators": [
+            {
+                **plain_fields(indicator),
+                "level1": indicator.level1.code,
+                "level2": indicator.level2.code,
+            }
+            for indicator in project.indicators.all()
+        ],
+    }
+
+
 def evaluation_content(evaluation: Evaluation) -> dict:
     """Everything a published table shows, keyed by business names."""
+    # Fresh querysets: never the tables an evaluation_get() prefetched.
+    projects = _projects_with_indicators(
+        BudgetProject.objects.filter(evaluation=evaluation), Indicator.objects.all()
+    )
+    target_projects = _projects_with_indicators(
+        TargetProject.objects.filter(evaluation=evaluation),
+        TargetIndicator.objects.all(),
+    )
     content: dict[str, Any] = {
         "department": evaluation.department.code,
         "year": evaluation.year,
         "evaluation": plain_fields(
             evaluation, _SKIP | {"department", "year", "status", "submitted_at"}
         ),
-        "projects": [
-            {
-                **plain_fields(project),
-                "indicators": [
-                    {
-                        **plain_fields(indicator),
-                        "level1": indicator.level1.code,
-                        "level2": indicator.level2.code,
-                    }
-                    for indicator in project.indicators.select_related(
-                        "level1", "level2"
-                    )
-                ],
-            }
-            for project in evaluation.projects.order_by("seq")
-        ],
-        "target_projects": [
-            {
-                **plain_fields(project),
-                "indicators": [
-                    {
-                        **plain_fields(indicator),
-                        "level1": indicator.level1.code,
-                        "level2": indicator.level2.code,
-                    }
-                    for indicator in project.indicators.select_related(
-                        "level1", "level2"
-                    )
-                ],
-            }
-            for project in evaluation.target_projects.order_by("seq")
-        ],
+        "projects": [_project_content(p) for p in projects],
+        "target_projects": [_project_content(p) for p in target_projects],
     }
     for name, contributor in sorted(_CONTRIBUTORS.items()):
         content[name] = contributor(evaluation)

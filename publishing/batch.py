@@ -1,11 +1,16 @@
 """Render files of official tables for scripts: one table, or a whole year.
 
 Used by the export_table and export_batch commands and the benchmark; the
-renderers stay warm across the files of one process.
+renderers stay warm across the files of one process. Approved evaluations are
+verified against their approval and served from the stored files
+(`publishing.published`); one that fails refuses the whole batch before a
+single file is written.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,21 +20,20 @@ from projects.models import Evaluation
 from projects.selectors import evaluation_get
 from publishing.exports import available_layouts, export_data
 from publishing.layouts import layout_for
-from publishing.sheets import build
+from publishing.published import ExportRefused, render, table_bytes, verify_export
+
+__all__ = ["FORMATS", "BatchFile", "BatchRefused", "render", "write_year"]
 
 FORMATS = ("pdf", "xlsx")
+BATCH = "批量导出"
 
 
-def render(evaluation: Evaluation, data: dict, fmt: str) -> bytes:
-    """The bytes of one table in `fmt` ("pdf" or "xlsx")."""
-    document = build(data)
-    if fmt == "pdf":
-        from publishing.pdf import render_document, seal_url
+class BatchRefused(Exception):
+    """Approved evaluations of the year that failed verification, all of them."""
 
-        return render_document(document, seal=seal_url(evaluation.department))
-    from publishing.xlsx import render_workbook, seal_path
-
-    return render_workbook(document, seal_path=seal_path(evaluation.department))
+    def __init__(self, refusals: list[ExportRefused]):
+        self.refusals = refusals
+        super().__init__("\n".join(str(r) for r in refusals))
 
 
 @dataclass
@@ -40,32 +44,75 @@ class BatchFile:
     layout: str
 
 
-def year_files(year: int, formats=FORMATS) -> Iterator[BatchFile]:
-    """Every table of every department with an evaluation for `year`."""
+def verify_year(year: int, *, username: str = "") -> None:
+    """Raise BatchRefused naming every approved evaluation of `year` whose
+    content no longer matches its approval (each one is audited)."""
+    refusals = []
+    evaluations = Evaluation.objects.filter(year=year).select_related("department")
+    for evaluation in evaluations.order_by("department__code"):
+        try:
+            verify_export(evaluation, what=BATCH, username=username)
+        except ExportRefused as exc:
+            refusals.append(exc)
+    if refusals:
+        raise BatchRefused(refusals)
+
+
+def year_files(
+    year: int, formats=FORMATS, *, username: str = ""
+) -> Iterator[BatchFile]:
+    """Every table of every department with an evaluation for `year`.
+
+    Everything is verified first; each evaluation is verified again when its
+    files are made, after its tables were read (a long batch leaves time for
+    a change), and a refusal then stops the batch.
+    """
+    verify_year(year, username=username)
     evaluations = Evaluation.objects.filter(year=year).select_related("department")
     for ev in evaluations.order_by("department__code"):
         evaluation = evaluation_get(user=None, department=ev.department, year=year)
-        for layout in available_layouts(evaluation):
-            data = export_data(evaluation, layout)
+        datas = [
+            export_data(evaluation, layout) for layout in available_layouts(evaluation)
+        ]
+        try:
+            snapshot = verify_export(evaluation, what=BATCH, username=username)
+        except ExportRefused as exc:
+            raise BatchRefused([exc]) from exc
+        for data in datas:
             name = layout_for(data).filename(data, "")
             for fmt in formats:
                 yield BatchFile(
                     name + fmt,
-                    render(evaluation, data, fmt),
+                    table_bytes(evaluation, data, fmt, snapshot),
                     evaluation.department.code,
-                    layout,
+                    data["layout"],
                 )
 
 
-def write_year(year: int, output: Path, *, as_zip: bool, formats=FORMATS) -> Path:
-    """Write the year's tables into `output` (a folder), or a zip in it."""
+def write_year(
+    year: int, output: Path, *, as_zip: bool, formats=FORMATS, username: str = ""
+) -> Path:
+    """Write the year's tables into `output` (a folder), or a zip in it.
+
+    The zip is written under a temporary name and renamed when complete, so a
+    refused batch leaves no half archive behind.
+    """
     output.mkdir(parents=True, exist_ok=True)
+    files = year_files(year, formats, username=username)
     if as_zip:
         target = output / f"{year}年度绩效自评表.zip"
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-            for item in year_files(year, formats):
-                archive.writestr(item.name, item.content)
+        fd, temp = tempfile.mkstemp(dir=output, prefix=".tmp-", suffix=".zip")
+        try:
+            with (
+                os.fdopen(fd, "wb") as f,
+                zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as archive,
+            ):
+                for item in files:
+                    archive.writestr(item.name, item.content)
+            os.replace(temp, target)
+        finally:
+            Path(temp).unlink(missing_ok=True)
         return target
-    for item in year_files(year, formats):
+    for item in files:
         (output / item.name).write_bytes(item.content)
     return output

@@ -107,7 +107,10 @@ def help_context() -> dict:
 
 
 def imports_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+    """Where uploads wait for their confirmation (IMPORT_FILES_ROOT, by
+    default MEDIA_ROOT/imports)."""
+    root = getattr(settings, "IMPORT_FILES_ROOT", None)
+    return Path(root) if root else Path(settings.MEDIA_ROOT) / "imports"
 
 
 def store_upload(content: bytes, sha: str) -> None:

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from publishing.sheets import Document, build
+from publishing.sheets import APPROVED_FIELD, APPROVED_KEYWORD, Document, build
 
 # Resources are addressed under a host that cannot resolve (RFC 2606); the
 # fetcher maps its two prefixes to disk and never opens a connection.
@@ -192,20 +192,37 @@ def render_html(document: Document, *, seal: str | None) -> str:
     )
 
 
-def render_document(document: Document, *, seal: str | None = None) -> bytes:
-    """The PDF bytes of a built table."""
+def render_document(
+    document: Document,
+    *,
+    seal: str | None = None,
+    approved_sha256: str | None = None,
+) -> bytes:
+    """The PDF bytes of a built table.
+
+    `approved_sha256`, the approve snapshot's hash, goes into the document
+    information (Keywords and a custom ApprovedSHA256 entry) so a published
+    file can be matched to its approval.
+    """
     weasyprint = _weasyprint()[0]
     html = render_html(document, seal=seal)
     with _render_lock, _gc_paused():
         r = _renderer()
-        return weasyprint.HTML(
+        # What HTML.write_pdf does, split so the metadata can be set between.
+        options = {
+            "stylesheets": [r.stylesheet],
+            "cache": r.image_cache,
+            "attachments": [],
+            # Only our own entry: the template has no other custom <meta>.
+            "custom_metadata": bool(approved_sha256),
+        }
+        rendered = weasyprint.HTML(
             string=html, base_url=STATIC_PREFIX, url_fetcher=r.fetcher
-        ).write_pdf(
-            stylesheets=[r.stylesheet],
-            font_config=r.font_config,
-            cache=r.image_cache,
-            attachments=[],
-        )
+        ).render(font_config=r.font_config, **options)
+        if approved_sha256:
+            rendered.metadata.keywords.append(f"{APPROVED_KEYWORD}{approved_sha256}")
+            rendered.metadata.custom[APPROVED_FIELD] = approved_sha256
+        return rendered.write_pdf(**options)
 
 
 @contextmanager
@@ -223,7 +240,12 @@ def _gc_paused():
 
 
 def render_pdf(evaluation, layout: str) -> bytes:
-    """The official table `layout` of an evaluation as PDF bytes."""
+    """The official table `layout` of an evaluation as PDF bytes.
+
+    Rendered now from the rows, unchecked (tests, tools): downloads and the
+    commands go through `publishing.published`, which checks an approved
+    evaluation against its approval first.
+    """
     from publishing.exports import export_data
 
     document = build(export_data(evaluation, layout))

@@ -174,6 +174,10 @@ class Document:
 
 
 APPROVED_STATUSES = ("approved", "published")
+# In the metadata of an approved table's PDF and xlsx: the SHA-256 of the
+# approve snapshot it was rendered from (publishing.published).
+APPROVED_KEYWORD = "审定版本SHA-256:"
+APPROVED_FIELD = "ApprovedSHA256"
 
 
 def build(data: dict) -> Document:

@@ -4,19 +4,33 @@ The evaluation is read only through the user-scoped selector, so a user who
 may not see the department gets a 404, exactly as for a department that does
 not exist. The file name is the table's Chinese title (RFC 5987
 ``filename*=utf-8''…``, which Django's FileResponse writes).
+
+An approved evaluation is served from the file of its approval
+(`publishing.published`), after its current content was checked against the
+approve snapshot. A mismatch answers 409 Conflict: the request is valid and
+the server works as designed, but the resource's current state contradicts
+its approved version; retrying cannot help, an administrator must look. A 500
+would say the server is broken and show Django's generic page instead of the
+reason; the refusal is audited and logged at ERROR for the operators anyway.
 """
 
 import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from departments.services import audit_log
 from projects.selectors import evaluation_get, evaluation_list
-from publishing.batch import render
 from publishing.exports import ExportError, export_data
 from publishing.layouts import LAYOUT_KEYS, layout_for
+from publishing.published import (
+    ExportRefused,
+    file_digest,
+    table_bytes,
+    verify_export,
+)
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -53,13 +67,28 @@ def table_download(request, code: str, year: str, layout: str, fmt: str):
         data = export_data(evaluation, layout)
     except ExportError as exc:
         raise Http404(str(exc)) from exc
-    content = render(evaluation, data, fmt)
-    # Exports are audited (security plan §3: export/print).
+    # Checked after the tables were read, so what is rendered was read no
+    # later than the content that matched the approval.
+    try:
+        snapshot = verify_export(evaluation, what=f"{layout}.{fmt}", request=request)
+    except ExportRefused as exc:
+        return render(
+            request,
+            "publishing/export_refused.html",
+            {"evaluation": evaluation, "refusal": exc},
+            status=409,
+        )
+    content = table_bytes(evaluation, data, fmt, snapshot)
+    # Exports are audited (security plan §3: export/print); the file's own
+    # hash says exactly which bytes were handed out.
+    detail = f"{evaluation} {layout} 文件 SHA-256={file_digest(content)}"
+    if snapshot is not None:
+        detail += f" 审定版本 SHA-256={snapshot.sha256}"
     audit_log(
         action=f"export:{fmt}",
         request=request,
         department=evaluation.department,
-        detail=f"{evaluation} {layout}",
+        detail=detail,
     )
     response = FileResponse(
         io.BytesIO(content),

@@ -22,13 +22,14 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from departments.resources import FORMULA_PREFIXES
 from publishing import layouts as L
-from publishing.sheets import Cell, Document, build
+from publishing.sheets import APPROVED_FIELD, APPROVED_KEYWORD, Cell, Document, build
 
 FONT_NAME = "宋体"
 ROW_HEIGHT_MAX = 409  # points: Excel's limit
@@ -307,7 +308,18 @@ class _SheetWriter:
         self.ws.add_image(image)
 
 
-def render_workbook(document: Document, *, seal_path: str | None = None) -> bytes:
+def render_workbook(
+    document: Document,
+    *,
+    seal_path: str | None = None,
+    approved_sha256: str | None = None,
+) -> bytes:
+    """The .xlsx bytes of a built table.
+
+    `approved_sha256`, the approve snapshot's hash, goes into the document
+    properties (identifier, keywords and a custom ApprovedSHA256 property) so
+    a published file can be matched to its approval.
+    """
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in document.sheets:
@@ -315,6 +327,12 @@ def render_workbook(document: Document, *, seal_path: str | None = None) -> byte
         _SheetWriter(ws, document, seal_path).write(sheet)
     workbook.properties.title = document.sheets[0].title if document.sheets else ""
     workbook.properties.creator = "perfeval"
+    if approved_sha256:
+        workbook.properties.identifier = approved_sha256
+        workbook.properties.keywords = f"{APPROVED_KEYWORD}{approved_sha256}"
+        workbook.custom_doc_props.append(
+            StringProperty(name=APPROVED_FIELD, value=approved_sha256)
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -345,7 +363,12 @@ def seal_path(department) -> str | None:
 
 
 def render_xlsx(evaluation, layout: str) -> bytes:
-    """The official table `layout` of an evaluation as an .xlsx file."""
+    """The official table `layout` of an evaluation as an .xlsx file.
+
+    Rendered now from the rows, unchecked (tests, tools): downloads and the
+    commands go through `publishing.published`, which checks an approved
+    evaluation against its approval first.
+    """
     from publishing.exports import export_data
 
     document = build(export_data(evaluation, layout))

@@ -38,6 +38,15 @@ def _seeds_for_transactional_tests(request, django_db_blocker):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _published_files(settings, tmp_path_factory):
+    """Stored files of approved tables (publishing.published) go to a fresh
+    folder per test, never into the working tree's media/."""
+    settings.PUBLISHED_FILES_ROOT = tmp_path_factory.mktemp("published")
+    # Uploads waiting for their confirmation, likewise.
+    settings.IMPORT_FILES_ROOT = tmp_path_factory.mktemp("imports")
+
+
 @pytest.fixture
 def department_a(db) -> Department:
     return Department.objects.get(code="440307-JYZX")

@@ -38,6 +38,7 @@ EVALUATION_PERMISSIONS = ("add_evaluation", "change_evaluation", "view_evaluatio
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.IMPORT_FILES_ROOT = None  # the default place, MEDIA_ROOT/imports
     return tmp_path
 
 

@@ -1,10 +1,13 @@
 """{% table_downloads evaluation as downloads %}: the PDF/Excel links of the
-official tables an evaluation has (used by _download_buttons.html)."""
+official tables an evaluation has, and {% approval_snapshot evaluation as
+approval %}: the approval they are published from (used by
+_download_buttons.html)."""
 
 from django import template
 from django.urls import reverse
 
 from publishing.exports import LAYOUTS, available_layouts
+from publishing.published import approval_snapshot as latest_approval
 
 register = template.Library()
 
@@ -32,3 +35,9 @@ def has_seal(department) -> bool:
     from publishing.xlsx import seal_path
 
     return seal_path(department) is not None
+
+
+@register.simple_tag
+def approval_snapshot(evaluation):
+    """The latest approve snapshot of an approved or published evaluation."""
+    return latest_approval(evaluation)

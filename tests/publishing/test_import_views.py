@@ -28,6 +28,7 @@ CODE, YEAR = "440307-JYZX", 2021
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.IMPORT_FILES_ROOT = None  # the default place, MEDIA_ROOT/imports
     return tmp_path
 
 

@@ -1,14 +1,18 @@
 """python manage.py export_batch — every department's tables of a year, for
-publication: PDF and Excel of each official layout, in a folder or a zip."""
+publication: PDF and Excel of each official layout, in a folder or a zip.
+
+Approved evaluations are checked against their approval first; if any fails,
+nothing is written and the command exits 1 naming every one of them."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.models import Evaluation
-from publishing.batch import FORMATS, write_year
+from publishing.batch import FORMATS, BatchRefused, write_year
 
 NO_EVALUATIONS = "{year} 年度没有任何部门的自评数据。"
+ACTOR = "manage.py export_batch"
 
 
 class Command(BaseCommand):
@@ -29,5 +33,10 @@ class Command(BaseCommand):
         if not Evaluation.objects.filter(year=year).exists():
             raise CommandError(NO_EVALUATIONS.format(year=year))
         formats = FORMATS if format == "all" else (format,)
-        target = write_year(year, Path(output), as_zip=zip, formats=formats)
+        try:
+            target = write_year(
+                year, Path(output), as_zip=zip, formats=formats, username=ACTOR
+            )
+        except BatchRefused as exc:
+            raise CommandError(str(exc)) from exc
         self.stderr.write(f"已写入 {target}")

@@ -1,7 +1,9 @@
 """python manage.py export_table — write one official table of a department-year.
 
 ``--format json`` (default) writes the figures; ``pdf`` and ``xlsx`` write the
-official layout and need ``--output``.
+official layout and need ``--output``. An approved evaluation is checked
+against its approval first (publishing.published): a mismatch exits 1 with
+the reason; the JSON then also carries the approval's SHA-256.
 """
 
 import json
@@ -12,12 +14,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from departments.selectors import department_find
 from projects.selectors import evaluation_get
-from publishing.batch import render
 from publishing.exports import LAYOUTS, ExportError, export_data
+from publishing.published import ExportRefused, table_bytes, verify_export
 
 UNKNOWN_DEPARTMENT = "找不到部门“{key}”（请填写部门编码或部门全称）。"
 UNKNOWN_YEAR = "部门“{department}”没有 {year} 年度的自评数据。"
 OUTPUT_REQUIRED = "--format {format} 需要 --output 指定输出文件。"
+ACTOR = "manage.py export_table"
 
 
 class Command(BaseCommand):
@@ -43,7 +46,18 @@ class Command(BaseCommand):
             data = export_data(evaluation, layout)
         except ExportError as exc:
             raise CommandError(str(exc)) from exc
+        try:
+            snapshot = verify_export(
+                evaluation, what=f"{layout}.{format}", username=ACTOR
+            )
+        except ExportRefused as exc:
+            raise CommandError(str(exc)) from exc
         if format == "json":
+            if snapshot is not None:
+                data["approval"] = {
+                    "sha256": snapshot.sha256,
+                    "approved_at": snapshot.created_at.isoformat(),
+                }
             text = json.dumps(data, ensure_ascii=False, indent=2)
             if output:
                 Path(output).write_text(text + "\n", encoding="utf-8")
@@ -51,5 +65,5 @@ class Command(BaseCommand):
             else:
                 sys.stdout.write(text + "\n")
             return
-        Path(output).write_bytes(render(evaluation, data, format))
+        Path(output).write_bytes(table_bytes(evaluation, data, format, snapshot))
         self.stderr.write(f"已写入 {output}")
