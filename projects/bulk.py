@@ -155,22 +155,20 @@ class _Table:
         self.row_sql = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
         self.returning = f" RETURNING {quote(self.pk.column)}"
 
+    def values(self, values: dict[str, Any]) -> tuple:
+        """The row's value for every column, in column order."""
+        if not values.keys() <= self.defaults.keys():
+            unknown = sorted(set(values) - set(self.defaults))
+            raise ValueError(f"{self.model.__name__}: not columns: {unknown}")
+        return self.pick({**self.defaults, **values})
+
     def params(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
         out: list[Any] = []
-        converted: dict[tuple[int, int], Any] = {}
         for values in rows:
-            if not values.keys() <= self.defaults.keys():
-                unknown = sorted(set(values) - set(self.defaults))
-                raise ValueError(f"{self.pick}: not columns: {unknown}")
-            row = list(self.pick({**self.defaults, **values}))
+            row = list(self.values(values))
             for i, convert in self.converters:
-                value = row[i]
-                if value is not None:
-                    # One history date for every row: converted once.
-                    key = (i, id(value))
-                    if key not in converted:
-                        converted[key] = (value, convert(value))
-                    row[i] = converted[key][1]
+                if row[i] is not None:
+                    row[i] = convert(row[i])
             out += row
         return out
 
@@ -178,21 +176,18 @@ class _Table:
         limit = connection.features.max_query_params
         return min(BATCH_ROWS, limit // len(self.fields)) if limit else BATCH_ROWS
 
-    def insert(self, rows: Sequence[dict[str, Any]], *, returning: bool) -> list:
+    def insert(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert the rows; their new primary keys, in order."""
         if connection.vendor == "postgresql" and rows:
             return self.copy(rows)
-        ids: list = []
+        ids: list[int] = []
         size = self.batch_rows()
         with connection.cursor() as cursor:
             for start in range(0, len(rows), size):
                 chunk = rows[start : start + size]
                 sql = self.head + ", ".join([self.row_sql] * len(chunk))
-                params = self.params(chunk)
-                if returning:
-                    cursor.execute(sql + self.returning, params)
-                    ids += [r[0] for r in cursor.fetchall()]
-                else:
-                    cursor.execute(sql, params)
+                cursor.execute(sql + self.returning, self.params(chunk))
+                ids += [r[0] for r in cursor.fetchall()]
         return ids
 
     def copy(self, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -211,7 +206,7 @@ class _Table:
             ids = [r[0] for r in cursor.fetchall()]
             data = io.StringIO()
             for pk, values in zip(ids, rows, strict=True):
-                row = self.pick({**self.defaults, **values})
+                row = self.values(values)
                 data.write(
                     "\t".join(
                         [str(pk)]
@@ -255,7 +250,7 @@ def insert(
     """Insert the rows (dicts of attname → value; missing fields take their
     defaults) and their history records; returns the new primary keys in the
     order of `rows`. Call inside a transaction."""
-    ids = _Table(model).insert(rows, returning=True)
+    ids = _Table(model).insert(rows)
     if hasattr(model, "history"):
         size = (connection.features.max_query_params or BATCH_ROWS) - len(_STAMP)
         for start in range(0, len(ids), size):

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.test import RequestFactory
@@ -24,6 +23,7 @@ from projects.models import (
 )
 from scoring.models import Scorecard, ScorecardItem, ScoringRuleSet
 from tests import factories
+from tests.forms import form_data
 
 SITE_HEADER = "预算绩效自评管理系统"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -67,31 +67,15 @@ def assert_chinese_admin_page(response, model) -> None:
     assert name in content
 
 
-def _form_data(form) -> dict:
-    """What a browser would post back for an unbound form, unchanged."""
-    data = {}
-    for name, field in form.fields.items():
-        key = form.add_prefix(name)
-        value = form[name].value()
-        if isinstance(field, forms.BooleanField):
-            if value:
-                data[key] = "on"
-        elif isinstance(value, list | tuple):
-            data[key] = [str(v) for v in value]
-        else:
-            data[key] = "" if value is None else str(value)
-    return data
-
-
-def change_form_data(response) -> dict:
+def changeform_data(response) -> dict:
     """POST data of an admin change page: the main form and every inline
     formset (management form included), with their current values."""
-    data = _form_data(response.context["adminform"].form)
+    data = form_data(response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
-        data.update(_form_data(formset.management_form))
+        data.update(form_data(formset.management_form))
         for form in formset.forms:
-            data.update(_form_data(form))
+            data.update(form_data(form))
     return data
 
 
@@ -385,7 +369,7 @@ def test_unchanged_budget_project_form_posts_back_and_saves(admin_client, fuchi)
     """The helper builds a valid POST: the other form tests rely on it."""
     page = admin_client.get(change_url(fuchi))
 
-    response = admin_client.post(change_url(fuchi), change_form_data(page))
+    response = admin_client.post(change_url(fuchi), changeform_data(page))
 
     assert response.status_code == 302
     assert response["Location"] == admin_url(BudgetProject, "changelist")
@@ -393,7 +377,7 @@ def test_unchanged_budget_project_form_posts_back_and_saves(admin_client, fuchi)
 
 def test_negative_amount_is_rejected_in_chinese_and_not_saved(admin_client, fuchi):
     page = admin_client.get(change_url(fuchi))
-    data = change_form_data(page)
+    data = changeform_data(page)
     data["budget_general"] = "-1"
 
     response = admin_client.post(change_url(fuchi), data)
@@ -409,7 +393,7 @@ def test_non_numeric_amount_is_rejected_with_djangos_chinese_message(
     admin_client, fuchi
 ):
     page = admin_client.get(change_url(fuchi))
-    data = change_form_data(page)
+    data = changeform_data(page)
     data["actual_general"] = "abc"
 
     response = admin_client.post(change_url(fuchi), data)
@@ -425,7 +409,7 @@ def test_non_numeric_amount_is_rejected_with_djangos_chinese_message(
 def test_indicator_score_above_weight_is_rejected_in_chinese(admin_client, fuchi):
     indicator = fuchi.indicators.get(level2__code="31")
     page = admin_client.get(change_url(fuchi))
-    data = change_form_data(page)
+    data = changeform_data(page)
     data[inline_key(page, indicator, "weight")] = "5"
     data[inline_key(page, indicator, "score")] = "6"
 
@@ -444,7 +428,7 @@ def test_indicator_with_level2_outside_its_level1_is_rejected(admin_client, fuch
     output = IndicatorCategory.objects.get(code="1")
     social = IndicatorCategory.objects.get(code="22")
     page = admin_client.get(change_url(fuchi))
-    data = change_form_data(page)
+    data = changeform_data(page)
     data[inline_key(page, indicator, "level1")] = str(output.pk)
     data[inline_key(page, indicator, "level2")] = str(social.pk)
 
@@ -467,7 +451,7 @@ def test_scorecard_item_score_above_weight_is_rejected_in_chinese(
         .first()
     )
     page = admin_client.get(change_url(panyu_scorecard))
-    data = change_form_data(page)
+    data = changeform_data(page)
     data[inline_key(page, item, "score")] = str(item.weight + 1)
 
     response = admin_client.post(change_url(panyu_scorecard), data)
@@ -481,7 +465,7 @@ def test_scorecard_item_score_above_weight_is_rejected_in_chinese(
 def test_unchanged_scorecard_form_posts_back_and_saves(admin_client, panyu_scorecard):
     page = admin_client.get(change_url(panyu_scorecard))
 
-    response = admin_client.post(change_url(panyu_scorecard), change_form_data(page))
+    response = admin_client.post(change_url(panyu_scorecard), changeform_data(page))
 
     assert response.status_code == 302
 
@@ -491,7 +475,7 @@ def test_edited_indicator_target_is_saved_and_parsed_again(
 ):
     assert training_indicator.target_number == Decimal("1000")
     page = admin_client.get(change_url(fuchi))
-    data = change_form_data(page)
+    data = changeform_data(page)
     data[inline_key(page, training_indicator, "annual_value")] = "≥2000人次"
 
     response = admin_client.post(change_url(fuchi), data)
@@ -506,7 +490,7 @@ def test_edited_indicator_target_is_saved_and_parsed_again(
 
 def test_changed_actual_amount_recomputes_read_only_rate(admin_client, fuchi):
     page = admin_client.get(change_url(fuchi))
-    data = change_form_data(page)
+    data = changeform_data(page)
     data["actual_general"] = "5235.14"
 
     response = admin_client.post(change_url(fuchi), data)

@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.models import Permission
@@ -36,6 +35,7 @@ from projects.models import (
     ReviewComment,
 )
 from tests import factories
+from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -230,22 +230,6 @@ def db_state(evaluation: Evaluation) -> dict:
     }
 
 
-def _form_data(form) -> dict:
-    """What a browser posts back for an unbound form, unchanged."""
-    data = {}
-    for name, field in form.fields.items():
-        key = form.add_prefix(name)
-        value = form[name].value()
-        if isinstance(field, forms.BooleanField):
-            if value:
-                data[key] = "on"
-        elif isinstance(value, list | tuple):
-            data[key] = [str(v) for v in value]
-        else:
-            data[key] = "" if value is None else str(value)
-    return data
-
-
 def project_post_data(evaluation: Evaluation, project: BudgetProject | None) -> dict:
     """A valid fill-in form: the project as saved with 执行数 changed to 1.00, or
     a new project."""
@@ -264,10 +248,10 @@ def project_post_data(evaluation: Evaluation, project: BudgetProject | None) -> 
         }
     form = BudgetProjectForm(instance=project, evaluation=evaluation)
     formset = IndicatorFormSet(instance=project, prefix="indicators")
-    data = _form_data(form) | _form_data(formset.management_form)
+    data = form_data(form) | form_data(formset.management_form)
     for f in formset.forms:
         if f.instance.pk:
-            data |= _form_data(f)
+            data |= form_data(f)
     data["indicators-TOTAL_FORMS"] = str(formset.initial_form_count())
     data["actual_general"] = "1.00"
     return data
@@ -677,7 +661,7 @@ def test_admin_history_revert_cannot_overwrite_another_departments_project(
     client.force_login(staff_b)
     record = fuchi.history.order_by("history_id").first()
     url = _admin_url(BudgetProject, "simple_history", fuchi.pk, record.history_id)
-    form = admin_form_data(fuchi)
+    form = adminform_data(fuchi)
     form["actual_general"] = "1.00"
     before = db_state(seed)
 
@@ -692,7 +676,7 @@ def test_admin_history_revert_needs_change_permission(client, filler_a, fuchi, s
     client.force_login(filler_a)
     record = fuchi.history.order_by("history_id").first()
     url = _admin_url(BudgetProject, "simple_history", fuchi.pk, record.history_id)
-    form = admin_form_data(fuchi)
+    form = adminform_data(fuchi)
     form["actual_general"] = "1.00"
     before = db_state(seed)
 
@@ -702,7 +686,7 @@ def test_admin_history_revert_needs_change_permission(client, filler_a, fuchi, s
     assert db_state(seed) == before
 
 
-def admin_form_data(project: BudgetProject) -> dict:
+def adminform_data(project: BudgetProject) -> dict:
     """The POST data of the admin change form of `project`, current values."""
     model_admin = admin.site._registry[BudgetProject]
     fields = [
@@ -711,4 +695,4 @@ def admin_form_data(project: BudgetProject) -> dict:
         if f not in model_admin.readonly_fields
     ]
     form_class = modelform_factory(BudgetProject, fields=fields)
-    return _form_data(form_class(instance=project))
+    return form_data(form_class(instance=project))
